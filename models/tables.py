@@ -1,0 +1,181 @@
+"""The stored rows. Stateful rows carry a `version`: SQLAlchemy refuses a stale update."""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Versioned(SQLModel):
+    """An optimistic lock: every UPDATE checks and bumps `version`, so no change is silently lost."""
+
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class RegionRow(SQLModel, table=True):
+    __tablename__ = "regions"
+    code: str = Field(primary_key=True, max_length=8)
+    name: str
+    metro: bool = False
+
+
+class CalendarEntry(SQLModel, table=True):
+    """Which regions are reviewed in which month (1-12)."""
+
+    __tablename__ = "review_calendar"
+    month: int = Field(primary_key=True)
+    region: str = Field(primary_key=True, foreign_key="regions.code")
+
+
+class User(Versioned, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)
+    name: str
+    password_hash: str
+    region: str | None = Field(default=None, foreign_key="regions.code")
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__ = "user_roles"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    role: str = Field(primary_key=True, max_length=32)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token, stored only as its SHA-256 digest."""
+
+    __tablename__ = "api_tokens"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class ReviewRow(Versioned, table=True):
+    __tablename__ = "regional_reviews"
+    __table_args__ = (UniqueConstraint("region", "review_month", name="uq_review_region_month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    region: str = Field(foreign_key="regions.code", index=True)
+    review_month: date
+    kind: str = Field(max_length=16)
+    state: str = Field(max_length=16, index=True)
+    period_start: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseRow(Versioned, table=True):
+    __tablename__ = "cases"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="regional_reviews.id", index=True)
+    region: str = Field(foreign_key="regions.code", index=True)
+    case_type: str = Field(max_length=16)
+    case_number: str = Field(max_length=64)
+    state: str = Field(max_length=16, index=True)
+    child_id: str | None = Field(default=None, max_length=64)
+    worker: str | None = Field(default=None, max_length=64)
+    reviewer: str | None = Field(default=None, max_length=254, index=True)
+    first_qa: str | None = Field(default=None, max_length=254, index=True)
+    second_qa: str | None = Field(default=None, max_length=254, index=True)
+    returned_by: str | None = Field(default=None, max_length=16)
+    review_date: date | None = None
+    finalized_at: datetime | None = None
+    deidentified_at: datetime | None = None
+    elimination_reason: str | None = Field(default=None, max_length=64)
+    proposed_elimination_reason: str | None = Field(default=None, max_length=64)
+    proposed_elimination_notes: str | None = None
+    proposed_by: str | None = Field(default=None, max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DeidentificationMap(SQLModel, table=True):
+    """The name↔identifier map of a de-identified case: team leads only."""
+
+    __tablename__ = "deidentification_map"
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    identifier: str = Field(unique=True, max_length=32)
+    case_number: str
+    child_id: str | None = None
+    worker: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Conflict(SQLModel, table=True):
+    """A declared conflict of interest: with one case, one participant, or a whole region."""
+
+    __tablename__ = "conflicts"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    region: str | None = Field(default=None, foreign_key="regions.code")
+    participant: str | None = Field(default=None, max_length=128)
+    note: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConcernRow(Versioned, table=True):
+    __tablename__ = "concerns"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    region: str = Field(foreign_key="regions.code", index=True)
+    type: str = Field(max_length=48)
+    description: str
+    state: str = Field(max_length=16, index=True)
+    raised_by: str = Field(max_length=254)
+    notified_by: str | None = Field(default=None, max_length=254)
+    notified_at: datetime | None = None
+    response_due: datetime | None = None
+    corrective_action: str | None = None
+    systemic_issue: bool = False
+    prevention_plan: str | None = None
+    responded_at: datetime | None = None
+    responded_late: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditRecord(SQLModel, table=True):
+    """One transition of one machine. Append-only (database triggers refuse UPDATE and DELETE);
+    `record_hash` chains each record to the one before it."""
+
+    __tablename__ = "audit_records"
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=16, index=True)
+    entity_id: int | None = Field(default=None, index=True)
+    from_state: str = Field(max_length=32)
+    to_state: str = Field(max_length=32)
+    trigger: str = Field(max_length=32)
+    actor: str = Field(max_length=254, index=True)
+    at: datetime = Field(index=True)
+    notes: str | None = None
+    prev_hash: str = Field(max_length=64)
+    record_hash: str = Field(max_length=64, unique=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail written in the same transaction as the change it reports; delivered later."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    recipients: str
+    subject: str
+    body_text: str
+    body_html: str
+    status: str = Field(default="pending", max_length=8, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,1 @@
+"""E-mail: the transactional outbox, message templates, and SMTP delivery."""

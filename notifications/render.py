@@ -1,0 +1,35 @@
+"""Messages rendered from Jinja templates: `<name>.txt` (its first line is `Subject: …`) and `<name>.html`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("notifications", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(name: str, **context) -> Message:
+    env = _environment()
+    head, _, text = env.get_template(f"{name}.txt").render(**context).partition("\n")
+    if not head.startswith("Subject: "):
+        raise ValueError(f"template {name}.txt must start with a 'Subject: ' line")
+    html = env.get_template(f"{name}.html").render(**context)
+    return Message(subject=head.removeprefix("Subject: ").strip(), text=text.lstrip("\n"), html=html)

@@ -1,0 +1,1 @@
+"""The deadline sweep and the APScheduler wiring that triggers it."""

@@ -1,0 +1,114 @@
+"""Case reviews: adding, reading and moving them through their lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
+
+from models.tables import CaseRow, DeidentificationMap
+from models.unit_of_work import UnitOfWork
+from services import people, reviews
+from services.core import Core
+from services.history import record
+from services.records import to_entity, to_row
+from workflow.actors import Actor
+from workflow.case_lifecycle import ASSIGNEES, CASE_LIFECYCLE, CaseContext, CaseReview
+from workflow.errors import Forbidden, NotFound, StaleVersion
+from workflow.events import CaseDeidentified, Transitioned
+from workflow.lifecycle import collect
+from workflow.roles import Role
+from workflow.states import CaseState, CaseType, ReviewState
+
+#: Cases may be added by hand until their review is finalized.
+_OPEN_REVIEW = {ReviewState.PLANNED, ReviewState.SAMPLING, ReviewState.IN_REVIEW, ReviewState.CB_OVERSIGHT}
+
+
+def get_case(uow: UnitOfWork, *, case_id: int, viewer: Actor) -> CaseRow:
+    """The case, or NotFound when it does not exist or lies outside the viewer's region."""
+    row = uow.session.get(CaseRow, case_id)
+    if row is None or not people.sees_region(viewer, row.region):
+        raise NotFound(f"no case {case_id}")
+    return row
+
+
+def add_case(core: Core, uow: UnitOfWork, *, actor: Actor, review_id: int, case_type: str, case_number: str,
+             worker: str | None = None, child_id: str | None = None, now: datetime) -> CaseRow:
+    if not actor.has(Role.TEAM_LEAD):
+        raise Forbidden("only a team lead may add a case by hand")
+    review = reviews.get_review(uow, review_id)
+    problems: dict[str, list[str]] = {"case_type": [], "case_number": [], "review": []}
+    if case_type not in CaseType.__members__.values():
+        problems["case_type"].append(f"must be one of: {', '.join(CaseType)}")
+    if not isinstance(case_number, str) or not case_number.strip():
+        problems["case_number"].append("a case number is required")
+    if review.state not in _OPEN_REVIEW:
+        problems["review"].append(f"the review is {review.state}: no more cases may be added")
+    collect(problems)
+    row = CaseRow(review_id=review.id, region=review.region, case_type=case_type, case_number=case_number.strip(),
+                  worker=worker, child_id=child_id, state=CaseState.SAMPLED)
+    uow.session.add(row)
+    uow.flush()
+    record(core, uow, Transitioned(entity="case", entity_id=row.id, trigger="add", source="",
+                                   dest=CaseState.SAMPLED, actor=actor.email, at=now, notes="added by hand"))
+    reviews.follow(core, uow, review_id=review.id, actor=actor, now=now)
+    return row
+
+
+def case_context(core: Core, uow: UnitOfWork, row: CaseRow, *, fields: Mapping[str, Any],
+                 now: datetime) -> CaseContext:
+    review = reviews.get_review(uow, row.review_id)
+    wanted = [fields.get(role) for role in ASSIGNEES]
+    return CaseContext(
+        review_month=review.review_month,
+        today=core.calendar.local_date(now),
+        reasons=frozenset(core.reference.elimination_reasons),
+        directory=people.actors(uow.session, [w for w in wanted if isinstance(w, str)]),
+        make_identifier=core.identifiers,
+    )
+
+
+def fire(core: Core, uow: UnitOfWork, *, case_id: int, trigger: str, actor: Actor,
+         fields: Mapping[str, Any], version: int | None = None, now: datetime) -> CaseRow:
+    """Apply one trigger: the case, its audit record, its messages and its review's move, together."""
+    row = get_case(uow, case_id=case_id, viewer=actor)
+    if version is not None and version != row.version:
+        raise StaleVersion(version, row.version)
+    case = to_entity(CaseReview, row)
+    event = CASE_LIFECYCLE.fire(case, trigger, actor=actor, fields=fields,
+                                ctx=case_context(core, uow, row, fields=fields, now=now), now=now)
+    to_row(case, row)
+    uow.flush()
+    if isinstance(event, CaseDeidentified):
+        uow.session.add(DeidentificationMap(case_id=row.id, identifier=event.data["identifier"],
+                                            **event.data["previous"]))
+    record(core, uow, event)
+    reviews.follow(core, uow, review_id=row.review_id, actor=actor, now=now)
+    return row
+
+
+def allowed_triggers(row: CaseRow) -> list[str]:
+    return CASE_LIFECYCLE.allowed_triggers(to_entity(CaseReview, row))
+
+
+def deadlines(core: Core, row: CaseRow) -> dict[str, datetime | None]:
+    clocks = core.reference.clocks
+    return to_entity(CaseReview, row).deadlines(core.calendar, clocks["finalize"], clocks["deidentify"])
+
+
+def list_cases(uow: UnitOfWork, *, viewer: Actor, review_id: int | None = None, region: str | None = None,
+               state: str | None = None, case_type: str | None = None, after: int | None = None,
+               limit: int = 100) -> list[CaseRow]:
+    query = select(CaseRow).order_by(CaseRow.id).limit(limit)
+    for column, value in ((CaseRow.review_id, review_id), (CaseRow.region, region), (CaseRow.state, state),
+                          (CaseRow.case_type, case_type)):
+        if value is not None:
+            query = query.where(column == value)
+    if after is not None:
+        query = query.where(CaseRow.id > after)
+    if (scope := people.scoped_region(viewer)) is not None:
+        query = query.where(CaseRow.region == scope)
+    return list(uow.session.exec(query))
+

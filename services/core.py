@@ -1,0 +1,63 @@
+"""The wiring of everything but the web: engine, reference data, calendar, clock, password hasher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+
+from models.database import make_engine
+from models.unit_of_work import UnitOfWork
+from workflow.case_lifecycle import new_identifier
+from workflow.clocks import AgencyCalendar
+from workflow.reference import Reference, load_reference
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+_HASHERS = {
+    "standard": PasswordHasher,
+    # Cheap parameters for test suites that create many users; never for real accounts.
+    "fast": lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Core:
+    engine: Engine
+    reference: Reference
+    calendar: AgencyCalendar
+    passwords: PasswordHasher
+    public_url: str = "http://127.0.0.1:5000"
+    clock: Callable[[], datetime] = field(default=utcnow)
+    identifiers: Callable[[], str] = field(default=new_identifier)
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.engine, write=write)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def link(self, path: str) -> str:
+        return self.public_url.rstrip("/") + path
+
+
+def bootstrap(*, database_url: str, timezone: str = "America/Chicago", config_dir: Path = CONFIG_DIR,
+              password_profile: str = "standard", public_url: str = "http://127.0.0.1:5000",
+              clock: Callable[[], datetime] = utcnow) -> Core:
+    reference = load_reference(Path(config_dir))
+    return Core(
+        engine=make_engine(database_url),
+        reference=reference,
+        calendar=reference.agency_calendar(timezone),
+        passwords=_HASHERS[password_profile](),
+        public_url=public_url,
+        clock=clock,
+    )

@@ -1,0 +1,195 @@
+"""A deterministic demo data set, relative to today: people for every role, two regional reviews with
+cases in every state, concerns, and deadlines both near and past. Everything goes through the same
+services as real work, so the audit trail and the outbox are real too."""
+
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from sqlmodel import select
+
+from models.tables import User
+from services import cases, concerns, people, reviews
+from services.core import Core
+from workflow.clocks import add_months
+from workflow.roles import Role
+
+PASSWORD = "demo-password"
+DOMAIN = "qareview.test"
+
+
+class AlreadyLoaded(Exception):
+    pass
+
+
+def _users(current_region: str, earlier_region: str) -> list[tuple[str, str, list[str], str | None]]:
+    return [
+        ("admin", "Ada Admin", [Role.ADMIN], None),
+        ("lead", "Lee Teamlead", [Role.TEAM_LEAD], None),
+        ("reviewer", "Rita Reviewer", [Role.REVIEWER], None),
+        ("reviewer2", "Ravi Reviewer", [Role.REVIEWER], None),
+        ("qa1", "Quinn Firstqa", [Role.QA], None),
+        ("qa2", "Quade Secondqa", [Role.QA], None),
+        ("supervisor", "Sue Supervisor", [Role.UNIT_SUPERVISOR], None),
+        ("coordinator", "Cory Coordinator", [Role.SITE_COORDINATOR], current_region),
+        ("leader", "Lena Leader", [Role.REGIONAL_LEADER], current_region),
+        ("leader2", "Leo Leader", [Role.REGIONAL_LEADER], earlier_region),
+        ("cb", "Casey Federal", [Role.CB_REVIEWER], None),
+        ("auditor", "Audrey Auditor", [Role.AUDITOR], None),
+    ]
+
+
+def email(name: str) -> str:
+    return f"{name}@{DOMAIN}"
+
+
+TO_CB = ["screen", "assign", "submit_review", "submit_first_qa", "pass_first_qa", "complete_qa"]
+
+
+class _Demo:
+    def __init__(self, core: Core):
+        seeded = random.Random(20261)
+        alphabet = string.ascii_uppercase + string.digits
+        self.core = replace(core, identifiers=lambda: "D" + "".join(seeded.choices(alphabet, k=9)))
+        self.now = core.now()
+        self.today = core.calendar.local_date(self.now)
+
+    def actor(self, name: str):
+        with self.core.uow(write=False) as uow:
+            return people.actor(uow.session, email(name))
+
+    def step(self, case_id: int, trigger: str, at: datetime, review_date: date | None = None, **fields) -> None:
+        who = {"screen": "lead", "eliminate": "lead", "assign": "lead", "finalize": "lead", "deidentify": "lead",
+               "submit_review": "reviewer", "submit_first_qa": "reviewer", "resubmit": "reviewer",
+               "return_to_reviewer": "qa1", "pass_first_qa": "qa1",
+               "request_corrections": "qa2", "complete_qa": "qa2"}[trigger]
+        if trigger == "assign":
+            fields |= {"reviewer": email("reviewer"), "first_qa": email("qa1"), "second_qa": email("qa2")}
+        if trigger == "submit_review":
+            fields["review_date"] = review_date
+        if trigger == "eliminate":
+            fields |= {"reason": "opened_in_error", "notes": "Opened in error; confirmed on the planning call.",
+                       "cb_consulted": True}
+        with self.core.uow() as uow:
+            cases.fire(self.core, uow, case_id=case_id, trigger=trigger, actor=self.actor(who), fields=fields,
+                       now=at)
+            uow.commit()
+
+    def walk(self, case_id: int, triggers: list[str], start: datetime, review_date: date | None = None,
+             every: timedelta = timedelta(hours=3), **extra) -> datetime:
+        """Fire `triggers` one after the other, `every` apart from `start`; the time of the last one."""
+        at = start
+        for trigger in triggers:
+            at += every
+            self.step(case_id, trigger, at, review_date, **extra.get(trigger, {}))
+        return at
+
+    def review(self, region: str, month: date, at: datetime, prefix: str, count: int) -> tuple[int, list[int]]:
+        lead = self.actor("lead")
+        with self.core.uow() as uow:
+            review = reviews.create_review(self.core, uow, actor=lead, region=region,
+                                           review_month=f"{month:%Y-%m}", kind="measurement", now=at)
+            ids = []
+            for n in range(1, count + 1):
+                case_type = "foster_care" if n % 3 else "in_home"
+                row = cases.add_case(self.core, uow, actor=lead, review_id=review.id, case_type=case_type,
+                                     case_number=f"{prefix}-{n:04d}", worker=f"W{region}{n % 4 + 1:02d}",
+                                     child_id=f"C{prefix}{n:04d}" if case_type == "foster_care" else None,
+                                     now=at)
+                ids.append(row.id)
+            uow.commit()
+        return review.id, ids
+
+    def concern(self, case_id: int, type: str, raised: datetime, steps: list[tuple[str, str, dict, datetime]]):
+        with self.core.uow() as uow:
+            row = concerns.create(self.core, uow, actor=self.actor("reviewer"), case_id=case_id, type=type,
+                                  description=f"Demo concern: {type.replace('_', ' ')}.", now=raised)
+            uow.commit()
+        for trigger, who, fields, at in steps:
+            with self.core.uow() as uow:
+                concerns.fire(self.core, uow, concern_id=row.id, trigger=trigger, actor=self.actor(who),
+                              fields=fields, now=at)
+                uow.commit()
+
+
+def load(core: Core) -> list[str]:
+    demo = _Demo(core)
+    with core.uow() as uow:
+        if uow.session.exec(select(User.id).where(User.email == email("lead"))).first() is not None:
+            raise AlreadyLoaded
+    this_month = demo.today.replace(day=1)
+    earlier_month = add_months(this_month, -3)
+    current_region = core.reference.calendar[this_month.month][0]
+    earlier_region = core.reference.calendar[earlier_month.month][0]
+    with core.uow() as uow:
+        for name, full_name, roles, region in _users(current_region, earlier_region):
+            people.add_user(uow.session, email=email(name), name=full_name, roles=roles, password=PASSWORD,
+                            passwords=core.passwords, region=region)
+        uow.commit()
+
+    # An earlier review, through QA and CB oversight: finalize deadlines already past.
+    day = timedelta(days=1)
+    earlier_date = earlier_month + timedelta(days=4)
+    start = datetime.combine(earlier_date, datetime.min.time(), tzinfo=core.calendar.tz) + timedelta(hours=9)
+    earlier_id, old = demo.review(earlier_region, earlier_month, start - 20 * day, "E", 6)
+    demo.step(old[5], "screen", start - 10 * day)
+    demo.step(old[5], "eliminate", start - 9 * day)
+    at = start
+    for case_id in old[:5]:
+        at = demo.walk(case_id, TO_CB, at, earlier_date)
+    demo.step(old[4], "finalize", demo.now - 30 * day)
+    demo.step(old[4], "deidentify", demo.now - 25 * day)
+    demo.step(old[3], "finalize", demo.now - 20 * day)      # de-identify overdue
+    demo.step(old[2], "finalize", demo.now - 10 * day)      # de-identify due in a few days
+
+    # This month's review, cases spread over every earlier state, all between the month's start and now
+    # (the case review date must fall in the review month and not in the future).
+    month_start = datetime.combine(this_month, datetime.min.time(), tzinfo=core.calendar.tz)
+    every = min(timedelta(hours=1), (demo.now - month_start) / 48)
+    current_id, cur = demo.review(current_region, this_month, month_start + every, "N", 12)
+    plans = [
+        [], [],                                                             # sampled
+        ["screen"], ["screen"],                                             # screened
+        ["screen", "assign"],                                               # assigned
+        ["screen", "assign", "submit_review"],                              # reviewed
+        ["screen", "assign", "submit_review", "submit_first_qa"],           # first QA
+        ["screen", "assign", "submit_review", "submit_first_qa", "return_to_reviewer"],   # returned
+        ["screen", "assign", "submit_review", "submit_first_qa", "pass_first_qa"],        # second QA
+        ["screen", "assign", "submit_review", "submit_first_qa", "pass_first_qa",
+         "request_corrections"],                                            # corrections requested
+        TO_CB,                                                              # CB oversight
+        ["screen", "eliminate"],                                            # eliminated
+    ]
+    notes = {"return_to_reviewer": {"notes": "Item 12: please cite the assessment dates."},
+             "request_corrections": {"notes": "Items 14 and 15 ratings disagree with the visit log."}}
+    at = month_start + every
+    for case_id, plan in zip(cur, plans, strict=True):
+        at = demo.walk(case_id, plan, at, this_month, every, **notes)
+
+    hour = timedelta(hours=1)
+    demo.concern(cur[5], "insufficient_diligent_efforts", demo.now - 6 * hour, [])
+    demo.concern(cur[6], "safety_issue", demo.now - 21 * hour,
+                 [("notify_region", "lead", {}, demo.now - 20 * hour)])               # due in ~4 hours
+    demo.concern(old[0], "placement_discrepancy", demo.now - 13 * day,
+                 [("notify_region", "lead", {}, demo.now - 12 * day)])                # overdue
+    demo.concern(cur[8], "runaway", demo.now - 4 * day,
+                 [("notify_region", "lead", {}, demo.now - 4 * day + hour),
+                  ("respond", "leader", {"corrective_action": "Runaway report filed with law enforcement; "
+                                                              "placement stabilised."}, demo.now - 2 * day)])
+    demo.concern(cur[10], "tpr_tracking", demo.now - 5 * day,
+                 [("notify_region", "lead", {}, demo.now - 5 * day + hour),
+                  ("respond", "leader", {"corrective_action": "TPR petition filed.", "systemic_issue": True,
+                                         "prevention_plan": "Monthly TPR docket review by supervisors."},
+                   demo.now - 3 * day),
+                  ("accept", "lead", {}, demo.now - 2 * day)])
+
+    return [
+        f"demo data loaded: regional reviews {current_region} {this_month:%Y-%m} (#{current_id}) "
+        f"and {earlier_region} {earlier_month:%Y-%m} (#{earlier_id}), 18 cases, 5 concerns",
+        f"every demo user's password is {PASSWORD!r}:",
+        *(f"  {email(name):28} {', '.join(roles)}{f' ({region})' if region else ''}"
+          for name, _, roles, region in _users(current_region, earlier_region)),
+    ]

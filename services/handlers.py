@@ -1,0 +1,95 @@
+"""Who is told what when something happens: one table maps each event type to its messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from models.tables import AuditRecord, CaseRow, ConcernRow, ReviewRow
+from models.unit_of_work import UnitOfWork
+from notifications.outbox import enqueue
+from notifications.render import render
+from services.core import Core
+from services.people import emails_with_role
+from workflow import events
+from workflow.clocks import due_at
+from workflow.roles import Role
+
+
+def _local(core: Core, moment) -> str:
+    return moment.astimezone(core.calendar.tz).strftime("%A %d %B %Y, %H:%M %Z") if moment else ""
+
+
+def _case_message(headline: str, recipients: Callable[[CaseRow, events.Transitioned], list]):
+    def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
+        case = uow.session.get(CaseRow, event.entity_id)
+        due = None
+        if case.review_date is not None and case.state not in ("finalized", "deidentified", "eliminated"):
+            due = _local(core, case_deadline(core, case))
+        message = render("case_step", headline=headline, case_number=case.case_number,
+                         case_type=case.case_type.replace("_", " "), region=case.region, state=case.state,
+                         actor=event.actor, notes=event.notes, due=due, link=core.link(f"/cases/{case.id}"))
+        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients(case, event), message=message)
+    return handle
+
+
+def case_deadline(core: Core, case: CaseRow):
+    return due_at(core.reference.clocks["finalize"], case.review_date, core.calendar)
+
+
+def _supervisors(core: Core, uow: UnitOfWork):
+    return emails_with_role(uow.session, Role.UNIT_SUPERVISOR)
+
+
+def _qa_completed(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
+    _case_message("QA is complete", lambda case, e: _supervisors(core, uow))(core, uow, event, record)
+
+
+def _review_sent_to_cb(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
+    review = uow.session.get(ReviewRow, event.entity_id)
+    message = render("review_to_cb", region=review.region, review_month=f"{review.review_month:%Y-%m}",
+                     link=core.link(f"/reviews/{review.id}"))
+    enqueue(uow.session, key=f"audit:{record.id}", recipients=emails_with_role(uow.session, Role.CB_REVIEWER),
+            message=message)
+
+
+def _concern_message(headline: str, to_region: bool):
+    """To the team lead who notified the region and, when the region must act, its regional leadership."""
+    def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
+        concern = uow.session.get(ConcernRow, event.entity_id)
+        case = uow.session.get(CaseRow, concern.case_id)
+        recipients = [concern.notified_by]
+        if to_region:
+            recipients += emails_with_role(uow.session, Role.REGIONAL_LEADER, concern.region)
+        type_label = core.reference.concern_types[concern.type].label
+        message = render("concern_step", headline=headline, concern_id=concern.id, type_label=type_label,
+                         case_number=case.case_number, region=concern.region, state=concern.state,
+                         actor=event.actor, notes=event.notes,
+                         due=_local(core, concern.response_due) if concern.state == "region_notified" else None,
+                         link=core.link(f"/concerns/{concern.id}"))
+        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients, message=message)
+    return handle
+
+
+HANDLERS: dict[type, list[Callable]] = {
+    events.CaseAssigned: [_case_message("You are assigned to a case review",
+                                        lambda c, e: [c.reviewer, c.first_qa, c.second_qa])],
+    events.SentToFirstQa: [_case_message("A case review is ready for first-level QA", lambda c, e: [c.first_qa])],
+    events.ReturnedToReviewer: [_case_message("First-level QA returned a case review", lambda c, e: [c.reviewer])],
+    events.Resubmitted: [_case_message("A corrected case review is back for QA",
+                                       lambda c, e: [c.first_qa if e.dest == "first_qa" else c.second_qa])],
+    events.FirstQaPassed: [_case_message("A case review is ready for second-level QA", lambda c, e: [c.second_qa])],
+    events.CorrectionsRequested: [_case_message("Second-level QA requested corrections",
+                                                lambda c, e: [c.reviewer, c.first_qa])],
+    events.QaCompleted: [_qa_completed],
+    events.ReviewSentToCb: [_review_sent_to_cb],
+    events.RegionNotified: [_concern_message("A concern needs your region's response", to_region=True)],
+    events.MoreRequested: [_concern_message("More is needed on a concern response", to_region=True)],
+    events.ConcernResponded: [_concern_message("The region responded to a concern", to_region=False)],
+}
+
+
+def dispatch(core: Core, uow: UnitOfWork, recorded: list[tuple[events.Transitioned, AuditRecord]]) -> None:
+    """Run every handler of every recorded event, inside the same transaction."""
+    for event, record in recorded:
+        for handler in HANDLERS.get(type(event), ()):
+            handler(core, uow, event, record)

@@ -1,0 +1,20 @@
+"""Moving values between domain entities and their rows, which share attribute names."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def to_entity(cls: type[T], row) -> T:
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
+
+
+def to_row(entity, row) -> None:
+    """Copy every changed value of `entity` onto `row` (unchanged ones are left untouched)."""
+    for f in fields(entity):
+        value = getattr(entity, f.name)
+        if getattr(row, f.name) != value:
+            setattr(row, f.name, value)

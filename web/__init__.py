@@ -1,0 +1,29 @@
+"""The web edge: the application factory, pages, the JSON API and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from services.core import bootstrap
+from web.settings import load_settings
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_settings(overrides, Path(app.instance_path))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings)
+    app.extensions["qareview"] = bootstrap(
+        database_url=settings["DATABASE_URL"],
+        timezone=settings["TIMEZONE"],
+        config_dir=Path(settings["CONFIG_DIR"]),
+        password_profile=settings["PASSWORD_HASH_PROFILE"],
+        public_url=settings["PUBLIC_URL"],
+    )
+
+    from web import cli, pages
+    cli.register(app)
+    app.register_blueprint(pages.blueprint)
+    return app

@@ -1,0 +1,42 @@
+"""Who is acting, as the domain needs to know them."""
+
+from dataclasses import dataclass, field
+
+from workflow.roles import Role
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (named by e-mail) with their roles, region and declared conflicts of interest."""
+
+    email: str
+    roles: frozenset[Role] = frozenset()
+    region: str | None = None
+    conflict_cases: frozenset[int] = frozenset()
+    conflict_regions: frozenset[str] = frozenset()
+    conflict_participants: frozenset[str] = frozenset()
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    def conflicted_with(self, *, case_id: int | None, region: str, participants: set[str]) -> bool:
+        return (
+            (case_id is not None and case_id in self.conflict_cases)
+            or region in self.conflict_regions
+            or bool(self.conflict_participants & participants)
+        )
+
+
+SYSTEM_ACTOR = Actor(email=SYSTEM)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The people a guard may need to look up by e-mail (the assignees of `assign`)."""
+
+    people: dict[str, Actor] = field(default_factory=dict)
+
+    def get(self, email: str) -> Actor | None:
+        return self.people.get(email)

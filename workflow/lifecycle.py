@@ -1,0 +1,121 @@
+"""A lifecycle: one class-level `transitions` machine plus who may fire each trigger and what it needs.
+
+The machine knows states and structural conditions (which trigger leads where from here);
+the rules know people and fields. `fire` checks, in order: the trigger exists, the current
+state allows it, this actor may fire it, its fields hold; only then does the state change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from transitions import Machine
+
+from workflow.actors import Actor
+from workflow.errors import Forbidden, TransitionNotAllowed, ValidationFailed
+from workflow.events import Transitioned
+
+Validator = Callable[[Mapping[str, Any], Any, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may fire a trigger (`may`, described by `who`) and how its fields are checked."""
+
+    who: str
+    may: Callable[[Actor, Any], bool]
+    event: type[Transitioned]
+    validate: Validator | None = None
+
+
+def no_fields(fields: Mapping[str, Any], entity: Any, ctx: Any) -> dict[str, Any]:
+    return {}
+
+
+def notes_of(fields: Mapping[str, Any], *, required: bool) -> tuple[str | None, list[str]]:
+    """The optional (or required) free-text notes every trigger may carry."""
+    notes = fields.get("notes")
+    if notes is None or (isinstance(notes, str) and not notes.strip()):
+        return None, (["notes are required for this step"] if required else [])
+    if not isinstance(notes, str):
+        return None, ["notes must be text"]
+    return notes.strip(), []
+
+
+class Lifecycle:
+    def __init__(self, *, entity: str, states: list[str], transitions: list[dict], rules: dict[str, Rule]):
+        self.entity = entity
+        self.rules = rules
+        self.machine = Machine(
+            model=None,
+            states=states,
+            transitions=[_plain(t) for t in transitions],
+            initial=states[0],
+            auto_transitions=False,
+            send_event=True,
+        )
+
+    @property
+    def triggers(self) -> list[str]:
+        return list(self.rules)
+
+    @contextmanager
+    def attached(self, entity: Any) -> Iterator[Any]:
+        """Attach a loaded entity to the shared machine for one operation, keeping its stored state."""
+        self.machine.add_model(entity, initial=str(entity.state))
+        try:
+            yield entity
+        finally:
+            self.machine.remove_model(entity)
+
+    def allowed_triggers(self, entity: Any) -> list[str]:
+        """Triggers the current state offers (whoever is asking)."""
+        with self.attached(entity):
+            return [t for t in self.machine.get_triggers(entity.state) if getattr(entity, f"may_{t}")()]
+
+    def triggers_for(self, entity: Any, actor: Actor) -> list[str]:
+        """Triggers this actor may fire now: what a page offers as buttons."""
+        return [t for t in self.allowed_triggers(entity) if self.rules[t].may(actor, entity)]
+
+    def fire(self, entity: Any, trigger: str, *, actor: Actor, fields: Mapping[str, Any], ctx: Any,
+             now: datetime) -> Transitioned:
+        rule = self.rules.get(trigger)
+        if rule is None:
+            raise ValidationFailed({"trigger": [f"unknown trigger {trigger!r}; known: {', '.join(self.rules)}"]})
+        allowed = self.allowed_triggers(entity)
+        if trigger not in allowed:
+            raise TransitionNotAllowed(trigger, str(entity.state), allowed)
+        if not rule.may(actor, entity):
+            raise Forbidden(f"only {rule.who} may {trigger.replace('_', ' ')}", {"trigger": trigger})
+        clean = (rule.validate or no_fields)(fields, entity, ctx)
+        notes, problems = notes_of(fields, required=False)
+        if problems:
+            raise ValidationFailed({"notes": problems})
+        notes = clean.get("notes", notes)
+        source = str(entity.state)
+        with self.attached(entity):
+            getattr(entity, trigger)(fields=clean, actor=actor, ctx=ctx, now=now)
+        return rule.event(
+            entity=self.entity, entity_id=entity.id, trigger=trigger, source=source,
+            dest=str(entity.state), actor=actor.email, at=now, notes=notes,
+            data={k: v for k, v in clean.items() if k != "notes"},
+        )
+
+
+def _plain(transition: dict) -> dict:
+    """State enums as their values: transitions would look enum members up by name."""
+    def value(v):
+        return [str(x) for x in v] if isinstance(v, list) else str(v) if isinstance(v, StrEnum) else v
+    return {k: value(v) for k, v in transition.items()}
+
+
+def collect(errors: dict[str, list[str]]) -> None:
+    """Raise one ValidationFailed for every field problem found, or nothing."""
+    found = {k: v for k, v in errors.items() if v}
+    if found:
+        raise ValidationFailed(found)

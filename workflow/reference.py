@@ -1,0 +1,92 @@
+"""Reference data read from `config/`: regions, the review calendar, sample sizes, clocks, codes.
+
+Another state changes these files, not the code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from workflow.clocks import AgencyCalendar, ClockRule, Unit, parse_offset
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    metro: bool = False
+
+
+@dataclass(frozen=True)
+class ConcernType:
+    code: str
+    label: str
+    clock: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    regions: dict[str, Region]
+    calendar: dict[int, tuple[str, ...]]
+    sample_sizes: dict[str, dict[str, int]]
+    sample_period_months: int
+    worker_cap: int
+    elimination_reasons: dict[str, str]
+    clocks: dict[str, ClockRule]
+    holidays: frozenset[date]
+    concern_types: dict[str, ConcernType]
+
+    def agency_calendar(self, timezone: str) -> AgencyCalendar:
+        return AgencyCalendar(ZoneInfo(timezone), self.holidays)
+
+    def concern_clock(self, concern_type: str) -> ClockRule:
+        return self.clocks[self.concern_types[concern_type].clock]
+
+
+def _read(folder: Path, name: str) -> dict:
+    with (folder / name).open("rb") as f:
+        return tomllib.load(f)
+
+
+def load_reference(folder: Path) -> Reference:
+    """Read and check every reference file; a mistake names the file and the entry."""
+    regions = _read(folder, "regions.toml")
+    sampling = _read(folder, "sampling.toml")
+    clocks = _read(folder, "clocks.toml")
+    concerns = _read(folder, "concerns.toml")
+    region_map = {r["code"]: Region(r["code"], r["name"], r.get("metro", False)) for r in regions["regions"]}
+    calendar = {int(month): tuple(codes) for month, codes in regions["calendar"].items()}
+    for month, codes in calendar.items():
+        unknown = set(codes) - set(region_map)
+        if unknown or not 1 <= month <= 12:
+            raise ValueError(f"regions.toml: calendar month {month} names unknown regions {sorted(unknown)}")
+    rules = {
+        name: ClockRule(
+            name=name, length=int(c["length"]), unit=Unit(c["unit"]), business_days=c.get("business_days", False),
+            reminders=tuple(parse_offset(o) for o in c.get("reminders", [])),
+            overdue=tuple(parse_offset(o) for o in c.get("overdue", [])),
+        )
+        for name, c in clocks["clocks"].items()
+    }
+    types = {code: ConcernType(code, t["label"], t["clock"]) for code, t in concerns["types"].items()}
+    for t in types.values():
+        if t.clock not in rules:
+            raise ValueError(f"concerns.toml: type {t.code} uses unknown clock {t.clock!r}")
+    worker_cap = int(sampling["worker_cap"])
+    if not 2 <= worker_cap <= 3:
+        raise ValueError("sampling.toml: worker_cap must be 2 or 3")
+    return Reference(
+        regions=region_map,
+        calendar=calendar,
+        sample_sizes=sampling["sample_size"],
+        sample_period_months=int(sampling["sample_period_months"]),
+        worker_cap=worker_cap,
+        elimination_reasons=dict(_read(folder, "eliminations.toml")["reasons"]),
+        clocks=rules,
+        holidays=frozenset(date.fromisoformat(d) for d in clocks.get("holidays", {}).get("dates", [])),
+        concern_types=types,
+    )
