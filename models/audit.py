@@ -63,12 +63,13 @@ def verify_chain(session: Session, batch: int = 2000) -> tuple[int, Broken | Non
     """Walk the chain in order: how many records hold, and the first that does not."""
     expected_prev, checked = GENESIS, 0
     query = select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=batch)
-    for record in session.exec(query):
-        if record.prev_hash != expected_prev:
-            return checked, Broken(record.id, "its previous-hash does not match the record before it "
-                                              "(a record was removed, inserted or reordered)")
-        if record_hash(record) != record.record_hash:
-            return checked, Broken(record.id, "its content does not match its hash (the record was changed)")
-        expected_prev = record.record_hash
-        checked += 1
+    with session.exec(query) as records:  # streamed, and its server-side cursor closed on an early return
+        for record in records:
+            if record.prev_hash != expected_prev:
+                return checked, Broken(record.id, "its previous-hash does not match the record before it "
+                                                  "(a record was removed, inserted or reordered)")
+            if record_hash(record) != record.record_hash:
+                return checked, Broken(record.id, "its content does not match its hash (the record was changed)")
+            expected_prev = record.record_hash
+            checked += 1
     return checked, None

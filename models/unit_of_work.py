@@ -23,7 +23,7 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed, and keeps loaded rows readable afterwards.
         self.session.close()
 
     def flush(self) -> None:

@@ -67,11 +67,14 @@ class Lifecycle:
     @contextmanager
     def attached(self, entity: Any) -> Iterator[Any]:
         """Attach a loaded entity to the shared machine for one operation, keeping its stored state."""
+        own = set(vars(entity))
         self.machine.add_model(entity, initial=str(entity.state))
         try:
             yield entity
         finally:
             self.machine.remove_model(entity)
+            for name in set(vars(entity)) - own:  # the trigger methods bound on the instance
+                delattr(entity, name)
 
     def allowed_triggers(self, entity: Any) -> list[str]:
         """Triggers the current state offers (whoever is asking)."""

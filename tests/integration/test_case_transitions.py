@@ -1,0 +1,153 @@
+"""One transition = one transaction: state, audit record and messages commit together or not at all."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from models.tables import AuditRecord, CaseRow, DeidentificationMap, OutboxMessage, ReviewRow
+from services import cases, concerns, handlers
+from tests.integration.conftest import NOW, new_review
+from workflow import events
+from workflow.errors import Forbidden, NotFound, StaleVersion, TransitionNotAllowed, ValidationFailed
+
+
+def fire(core, case_id, trigger, actor, version=None, **fields):
+    with core.uow() as uow:
+        row = cases.fire(core, uow, case_id=case_id, trigger=trigger, actor=actor, fields=fields, version=version,
+                         now=NOW)
+        uow.commit()
+    return row
+
+
+def counts(core):
+    with core.uow(write=False) as uow:
+        return (uow.session.exec(select(func.count()).select_from(AuditRecord)).one(),
+                uow.session.exec(select(func.count()).select_from(OutboxMessage)).one())
+
+
+def stored(core, model, id_):
+    with core.uow(write=False) as uow:
+        return uow.session.get(model, id_)
+
+
+def test_a_transition_stores_state_version_audit_and_messages(core, staff):
+    _, (case_id,) = new_review(core, staff.lead)
+    fire(core, case_id, "screen", staff.lead)
+    audit_before, outbox_before = counts(core)
+    fire(core, case_id, "assign", staff.lead, version=2, **staff.assignment())
+    row = stored(core, CaseRow, case_id)
+    assert (row.state, row.version, row.reviewer) == ("assigned", 3, "reviewer@qa.test")
+    with core.uow(write=False) as uow:
+        last = uow.session.exec(select(AuditRecord).where(AuditRecord.entity == "case")
+                                .order_by(AuditRecord.id.desc())).first()
+        message = uow.session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert (last.from_state, last.to_state, last.trigger, last.actor) == ("screened", "assigned", "assign",
+                                                                          "lead@qa.test")
+    assert last.at == NOW
+    assert counts(core)[1] == outbox_before + 1
+    assert message.recipients == "qa1@qa.test,qa2@qa.test,reviewer@qa.test"
+    assert "FC-000" in message.subject and f"/cases/{case_id}" in message.body_text
+
+
+def test_a_failure_after_the_state_change_leaves_nothing_behind(core, staff, monkeypatch):
+    _, (case_id,) = new_review(core, staff.lead)
+    fire(core, case_id, "screen", staff.lead)
+    before = counts(core)
+
+    def broken_mailer(*args):
+        raise RuntimeError("template store unavailable")
+
+    monkeypatch.setitem(handlers.HANDLERS, events.CaseAssigned, [broken_mailer])
+    with pytest.raises(RuntimeError):
+        fire(core, case_id, "assign", staff.lead, **staff.assignment())
+    row = stored(core, CaseRow, case_id)
+    assert (row.state, row.version, row.reviewer) == ("screened", 2, None)
+    assert counts(core) == before
+
+
+@pytest.mark.parametrize(("trigger", "who", "fields", "error"), [
+    ("finalize", "lead", {}, TransitionNotAllowed),
+    ("screen", "reviewer", {}, Forbidden),
+    ("eliminate", "lead", {"reason": "bored", "notes": "x", "cb_consulted": True}, ValidationFailed),
+])
+def test_a_refused_trigger_changes_nothing(core, staff, trigger, who, fields, error):
+    _, (case_id,) = new_review(core, staff.lead)
+    before = counts(core)
+    with pytest.raises(error):
+        fire(core, case_id, trigger, getattr(staff, who), **fields)
+    assert (stored(core, CaseRow, case_id).state, stored(core, CaseRow, case_id).version) == ("sampled", 1)
+    assert counts(core) == before
+
+
+def test_a_stale_version_is_refused(core, staff):
+    _, (case_id,) = new_review(core, staff.lead)
+    fire(core, case_id, "screen", staff.lead, version=1)
+    with pytest.raises(StaleVersion) as refused:
+        fire(core, case_id, "eliminate", staff.lead, version=1, reason="opened_in_error", notes="dup",
+             cb_consulted=True)
+    assert refused.value.details == {"expected_version": 1, "current_version": 2}
+    assert stored(core, CaseRow, case_id).state == "screened"
+
+
+def test_the_review_follows_its_cases_and_tells_the_cb_when_qa_is_done(core, staff):
+    review_id, (a, b) = new_review(core, staff.lead, cases_count=2)
+    assert stored(core, ReviewRow, review_id).state == "sampling"
+    for case_id in (a, b):
+        fire(core, case_id, "screen", staff.lead)
+    fire(core, a, "assign", staff.lead, **staff.assignment())
+    assert stored(core, ReviewRow, review_id).state == "in_review"
+    fire(core, b, "eliminate", staff.lead, reason="icpc_other_state", notes="Georgia", cb_consulted=True)
+    for trigger, who in [("submit_review", "reviewer"), ("submit_first_qa", "reviewer"),
+                         ("pass_first_qa", "qa1"), ("complete_qa", "qa2")]:
+        fields = {"review_date": "2026-11-19"} if trigger == "submit_review" else {}
+        fire(core, a, trigger, getattr(staff, who), **fields)
+    assert stored(core, ReviewRow, review_id).state == "cb_oversight"
+    with core.uow(write=False) as uow:
+        moves = uow.session.exec(select(AuditRecord.from_state, AuditRecord.to_state)
+                                 .where(AuditRecord.entity == "review").order_by(AuditRecord.id)).all()
+        to_cb = uow.session.exec(select(OutboxMessage).where(OutboxMessage.subject.contains("secondary oversight"))
+                                 ).one()
+        supervisor = uow.session.exec(select(OutboxMessage).where(OutboxMessage.subject.contains("QA is complete"))
+                                      ).one()
+    assert [tuple(m) for m in moves] == [("", "planned"), ("planned", "sampling"), ("sampling", "in_review"),
+                                         ("in_review", "cb_oversight")]
+    assert to_cb.recipients == "cb@qa.test"
+    assert supervisor.recipients == "supervisor@qa.test"
+
+
+def test_deidentification_keeps_the_id_and_the_map_for_team_leads(core, staff):
+    _, (case_id,) = new_review(core, staff.lead)
+    with core.uow() as uow:
+        row = uow.session.get(CaseRow, case_id)
+        row.state, row.review_date, row.finalized_at = "finalized", NOW.date(), NOW - timedelta(days=1)
+        uow.commit()
+    row = fire(core, case_id, "deidentify", staff.lead)
+    assert row.id == case_id and row.case_number != "FC-000" and row.case_number.isalnum()
+    assert row.child_id is None and row.worker is None
+    mapping = stored(core, DeidentificationMap, case_id)
+    assert (mapping.identifier, mapping.case_number, mapping.child_id) == (row.case_number, "FC-000", "CH0")
+
+
+def test_a_concern_goes_to_its_regions_leadership_and_back(core, staff):
+    _, (case_id,) = new_review(core, staff.lead)
+    with core.uow() as uow:
+        concern = concerns.create(core, uow, actor=staff.reviewer, case_id=case_id, type="safety_issue",
+                                  description="Unsafe sleeping arrangement", now=NOW)
+        uow.commit()
+    with core.uow() as uow:
+        concern = concerns.fire(core, uow, concern_id=concern.id, trigger="notify_region", actor=staff.lead,
+                                fields={}, version=1, now=NOW)
+        uow.commit()
+    assert concern.response_due == NOW + timedelta(hours=24)
+    with core.uow(write=False) as uow:
+        notice = uow.session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert notice.recipients == "lead@qa.test,leader@qa.test"   # not the 2E leader
+    with pytest.raises(NotFound), core.uow() as uow:   # another region's concern does not exist for them
+        concerns.fire(core, uow, concern_id=concern.id, trigger="respond", actor=staff.leader_2e,
+                      fields={"corrective_action": "x"}, now=NOW)
+    with core.uow() as uow:
+        concern = concerns.fire(core, uow, concern_id=concern.id, trigger="respond", actor=staff.leader,
+                                fields={"corrective_action": "Moved to a safe crib."}, now=NOW + timedelta(hours=2))
+        uow.commit()
+    assert concern.state == "responded" and not concern.responded_late

@@ -1,0 +1,134 @@
+"""Concurrent updates are caught by the version column, never lost; the audit chain never forks."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlmodel import select
+
+from models.audit import verify_chain
+from models.tables import AuditRecord, CaseRow
+from services import cases
+from tests.integration.conftest import NOW, Staff, new_review
+from workflow.errors import StaleVersion
+
+
+def load_version(core, case_id):
+    with core.uow(write=False) as uow:
+        return uow.session.get(CaseRow, case_id).version
+
+
+def attempt(core, case_id, trigger, actor, version, **fields):
+    with core.uow() as uow:
+        cases.fire(core, uow, case_id=case_id, trigger=trigger, actor=actor, fields=fields, version=version, now=NOW)
+        uow.commit()
+
+
+def history(core, case_id):
+    with core.uow(write=False) as uow:
+        return uow.session.exec(select(AuditRecord.trigger, AuditRecord.to_state).where(
+            AuditRecord.entity == "case", AuditRecord.entity_id == case_id).order_by(AuditRecord.id)).all()
+
+
+def test_two_people_acting_on_the_same_version_one_wins_one_is_told(core, staff):
+    _, (case_id,) = new_review(core, staff.lead)
+    seen_by_first, seen_by_second = load_version(core, case_id), load_version(core, case_id)
+    attempt(core, case_id, "screen", staff.lead, seen_by_first)
+    with pytest.raises(StaleVersion):
+        attempt(core, case_id, "eliminate", staff.lead, seen_by_second, reason="opened_in_error", notes="dup",
+                cb_consulted=True)
+    with core.uow(write=False) as uow:
+        row = uow.session.get(CaseRow, case_id)
+    assert (row.state, row.version) == ("screened", 2)
+    assert [tuple(h) for h in history(core, case_id)] == [("add", "sampled"), ("screen", "screened")]
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_the_loser_of_a_real_race(pg_core):
+    """Both transactions pass the version check; the row lock and `version` decide, not the check."""
+    staff = Staff(pg_core)
+    _, (case_id,) = new_review(pg_core, staff.lead)
+    first_flushed, second_loaded = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        with pg_core.uow() as uow:
+            cases.fire(pg_core, uow, case_id=case_id, trigger="screen", actor=staff.lead, fields={}, version=1,
+                       now=NOW)
+            first_flushed.set()
+            second_loaded.wait(10)
+            uow.commit()
+        outcome["first"] = "committed"
+
+    def second():
+        first_flushed.wait(10)
+        with pg_core.uow() as uow:
+            uow.session.get(CaseRow, case_id)          # reads version 1: the first has not committed
+            second_loaded.set()
+            try:
+                cases.fire(pg_core, uow, case_id=case_id, trigger="eliminate", actor=staff.lead, version=1,
+                           fields={"reason": "opened_in_error", "notes": "dup", "cb_consulted": True}, now=NOW)
+                uow.commit()
+                outcome["second"] = "committed"
+            except StaleVersion:
+                outcome["second"] = "stale"
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcome == {"first": "committed", "second": "stale"}
+    assert [tuple(h) for h in history(pg_core, case_id)] == [("add", "sampled"), ("screen", "screened")]
+
+
+@pytest.mark.postgres
+def test_twenty_threads_on_one_case_exactly_one_commits(pg_core):
+    staff = Staff(pg_core)
+    _, (case_id,) = new_review(pg_core, staff.lead)
+    lead = staff.lead
+    start = threading.Barrier(20)
+
+    def contender(_):
+        start.wait(10)
+        try:
+            attempt(pg_core, case_id, "screen", lead, 1)
+            return "committed"
+        except StaleVersion:
+            return "stale"
+
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(contender, range(20)))
+    assert sorted(results).count("committed") == 1 and results.count("stale") == 19
+    assert [tuple(h) for h in history(pg_core, case_id)] == [("add", "sampled"), ("screen", "screened")]
+
+
+@pytest.mark.postgres
+def test_twenty_threads_on_twenty_cases_all_commit_and_the_chain_holds(pg_core):
+    staff = Staff(pg_core)
+    _, case_ids = new_review(pg_core, staff.lead, cases_count=20)
+    lead = staff.lead
+    start = threading.Barrier(20)
+
+    def screen(case_id):
+        start.wait(10)
+        attempt(pg_core, case_id, "screen", lead, 1)
+
+    with ThreadPoolExecutor(20) as pool:
+        list(pool.map(screen, case_ids))
+    with pg_core.uow(write=False) as uow:
+        states = set(uow.session.exec(select(CaseRow.state)))
+        checked, broken = verify_chain(uow.session)
+    assert states == {"screened"}
+    assert broken is None and checked == 1 + 20 + 1 + 20   # plan, adds, sampling, screens
+
+
+def test_concurrent_writers_on_sqlite_queue_instead_of_failing(sqlite_core):
+    core = sqlite_core
+    lead = Staff(core).lead
+    _, case_ids = new_review(core, lead, cases_count=8)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda case_id: attempt(core, case_id, "screen", lead, 1), case_ids))
+    with core.uow(write=False) as uow:
+        assert set(uow.session.exec(select(CaseRow.state))) == {"screened"}
+        assert verify_chain(uow.session)[1] is None
