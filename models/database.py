@@ -36,7 +36,7 @@ def _sqlite_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout = 30000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA synchronous = FULL")  # every commit durable: this is an audit trail
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -7,15 +7,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from models.audit import AuditLog
-from models.database import WRITE
 from workflow.errors import StaleVersion
 
 
 class UnitOfWork:
-    """`with uow_factory() as uow: …; uow.commit()` — anything not committed is rolled back."""
+    """`with core.uow() as uow: …; uow.commit()` — anything not committed is rolled back.
 
-    def __init__(self, engine: Engine, *, write: bool = True):
-        self._engine = engine.execution_options(**{WRITE: True}) if write else engine
+    Writers get an engine that asks SQLite for its write lock up front (see models.database)."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)

@@ -22,4 +22,4 @@ def enqueue(session: Session, *, key: str, recipients: Iterable[str], message: M
         key=key, recipients=",".join(to), subject=message.subject, body_text=message.text,
         body_html=message.html, status="pending", attempts=0,
     ).on_conflict_do_nothing(index_elements=["key"])
-    return session.execute(statement).rowcount == 1
+    return session.connection().execute(statement).rowcount == 1  # Core: no ORM bookkeeping needed

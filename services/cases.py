@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.tables import CaseRow, DeidentificationMap
+from models.tables import CaseRow, DeidentificationMap, ReviewRow
 from models.unit_of_work import UnitOfWork
 from services import people, reviews
 from services.core import Core
@@ -53,13 +53,12 @@ def add_case(core: Core, uow: UnitOfWork, *, actor: Actor, review_id: int, case_
     uow.flush()
     record(core, uow, Transitioned(entity="case", entity_id=row.id, trigger="add", source="",
                                    dest=CaseState.SAMPLED, actor=actor.email, at=now, notes="added by hand"))
-    reviews.follow(core, uow, review_id=review.id, actor=actor, now=now)
+    reviews.follow(core, uow, review=review, actor=actor, now=now)
     return row
 
 
-def case_context(core: Core, uow: UnitOfWork, row: CaseRow, *, fields: Mapping[str, Any],
+def case_context(core: Core, uow: UnitOfWork, review: ReviewRow, *, fields: Mapping[str, Any],
                  now: datetime) -> CaseContext:
-    review = reviews.get_review(uow, row.review_id)
     wanted = [fields.get(role) for role in ASSIGNEES]
     return CaseContext(
         review_month=review.review_month,
@@ -76,16 +75,17 @@ def fire(core: Core, uow: UnitOfWork, *, case_id: int, trigger: str, actor: Acto
     row = get_case(uow, case_id=case_id, viewer=actor)
     if version is not None and version != row.version:
         raise StaleVersion(version, row.version)
+    review = reviews.get_review(uow, row.review_id)
     case = to_entity(CaseReview, row)
     event = CASE_LIFECYCLE.fire(case, trigger, actor=actor, fields=fields,
-                                ctx=case_context(core, uow, row, fields=fields, now=now), now=now)
+                                ctx=case_context(core, uow, review, fields=fields, now=now), now=now)
     to_row(case, row)
     uow.flush()
     if isinstance(event, CaseDeidentified):
         uow.session.add(DeidentificationMap(case_id=row.id, identifier=event.data["identifier"],
                                             **event.data["previous"]))
     record(core, uow, event)
-    reviews.follow(core, uow, review_id=row.review_id, actor=actor, now=now)
+    reviews.follow(core, uow, review=review, actor=actor, now=now, case_state=row.state)
     return row
 
 

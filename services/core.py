@@ -10,7 +10,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
-from models.database import make_engine
+from models.database import WRITE, make_engine
 from models.unit_of_work import UnitOfWork
 from workflow.case_lifecycle import new_identifier
 from workflow.clocks import AgencyCalendar
@@ -39,8 +39,11 @@ class Core:
     clock: Callable[[], datetime] = field(default=utcnow)
     identifiers: Callable[[], str] = field(default=new_identifier)
 
+    def __post_init__(self) -> None:
+        self._writer = self.engine.execution_options(**{WRITE: True})
+
     def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.engine, write=write)
+        return UnitOfWork(self._writer if write else self.engine)
 
     def now(self) -> datetime:
         return self.clock()

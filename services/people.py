@@ -110,7 +110,9 @@ def declare_conflict(session: Session, *, email: str, case_id: int | None = None
 def actors(session: Session, emails: Iterable[str]) -> Directory:
     """The domain's view of these people: roles, region and declared conflicts, in three queries."""
     wanted = {normalize_email(e) for e in emails if isinstance(e, str)}
-    users = session.exec(select(User).where(User.email.in_(wanted), User.active)).all() if wanted else []
+    if not wanted:
+        return Directory()
+    users = session.exec(select(User).where(User.email.in_(wanted), User.active)).all()
     ids = [u.id for u in users]
     roles: dict[int, set[Role]] = {i: set() for i in ids}
     for user_id, role in session.exec(select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(ids))):

@@ -79,7 +79,10 @@ class Lifecycle:
     def allowed_triggers(self, entity: Any) -> list[str]:
         """Triggers the current state offers (whoever is asking)."""
         with self.attached(entity):
-            return [t for t in self.machine.get_triggers(entity.state) if getattr(entity, f"may_{t}")()]
+            return self._offered(entity)
+
+    def _offered(self, attached: Any) -> list[str]:
+        return [t for t in self.machine.get_triggers(attached.state) if getattr(attached, f"may_{t}")()]
 
     def triggers_for(self, entity: Any, actor: Actor) -> list[str]:
         """Triggers this actor may fire now: what a page offers as buttons."""
@@ -90,18 +93,18 @@ class Lifecycle:
         rule = self.rules.get(trigger)
         if rule is None:
             raise ValidationFailed({"trigger": [f"unknown trigger {trigger!r}; known: {', '.join(self.rules)}"]})
-        allowed = self.allowed_triggers(entity)
-        if trigger not in allowed:
-            raise TransitionNotAllowed(trigger, str(entity.state), allowed)
-        if not rule.may(actor, entity):
-            raise Forbidden(f"only {rule.who} may {trigger.replace('_', ' ')}", {"trigger": trigger})
-        clean = (rule.validate or no_fields)(fields, entity, ctx)
-        notes, problems = notes_of(fields, required=False)
-        if problems:
-            raise ValidationFailed({"notes": problems})
-        notes = clean.get("notes", notes)
         source = str(entity.state)
         with self.attached(entity):
+            allowed = self._offered(entity)
+            if trigger not in allowed:
+                raise TransitionNotAllowed(trigger, source, allowed)
+            if not rule.may(actor, entity):
+                raise Forbidden(f"only {rule.who} may {trigger.replace('_', ' ')}", {"trigger": trigger})
+            clean = (rule.validate or no_fields)(fields, entity, ctx)
+            notes, problems = notes_of(fields, required=False)
+            if problems:
+                raise ValidationFailed({"notes": problems})
+            notes = clean.get("notes", notes)
             getattr(entity, trigger)(fields=clean, actor=actor, ctx=ctx, now=now)
         return rule.event(
             entity=self.entity, entity_id=entity.id, trigger=trigger, source=source,

@@ -49,6 +49,18 @@ def target_state(case_states: Iterable[str]) -> R:
     return R.SAMPLING
 
 
+#: The review stage a case in each state holds its review back to.
+_STAGE = {C.SAMPLED: R.SAMPLING, C.SCREENED: R.SAMPLING, C.ASSIGNED: R.IN_REVIEW, C.REVIEWED: R.IN_REVIEW,
+          C.FIRST_QA: R.IN_REVIEW, C.SECOND_QA: R.IN_REVIEW, C.CB_OVERSIGHT: R.CB_OVERSIGHT,
+          C.FINALIZED: R.FINALIZED, C.DEIDENTIFIED: R.CLOSED}
+
+
+def could_advance(review_state: str, case_state: str) -> bool:
+    """Whether a case arriving in `case_state` can move its review at all: if not, the other cases
+    need not be looked at. Only a case reaching beyond the review's stage, or leaving the count, can."""
+    return case_state == C.ELIMINATED or ORDER.index(_STAGE[C(case_state)]) > ORDER.index(R(review_state))
+
+
 def _follows_cases(actor: Actor, review: RegionalReview) -> bool:
     return True  # the review only moves as a consequence of a case transition someone was allowed to make
 

@@ -66,3 +66,20 @@ def test_an_overridden_start_still_ends_six_months_later_less_a_day():
     r = RegionalReview(id=1, region="3S", review_month=date(2019, 9, 1), kind="measurement",
                        period_start=date(2018, 8, 31))
     assert r.sample_period().end == date(2019, 2, 27)
+
+
+@pytest.mark.parametrize(("review_state", "case_state", "could"), [
+    ("in_review", "first_qa", False), ("in_review", "reviewed", False), ("in_review", "cb_oversight", True),
+    ("in_review", "eliminated", True), ("sampling", "assigned", True), ("sampling", "screened", False),
+    ("cb_oversight", "finalized", True), ("cb_oversight", "cb_oversight", False), ("planned", "sampled", True),
+])
+def test_only_a_case_moving_past_the_reviews_stage_can_move_it(review_state, case_state, could):
+    """The shortcut must agree with target_state: when it says no, no mix of other cases moves the review."""
+    from workflow.review_lifecycle import could_advance
+    assert could_advance(review_state, case_state) is could
+    if not could:  # other cases that hold the review where it is, as they must have
+        holding = {"sampling": "sampled", "in_review": "assigned", "cb_oversight": "cb_oversight"}[review_state]
+        for others in ([holding], [holding, "eliminated"], [holding, case_state]):
+            r = review(review_state)
+            follow_cases(r, [*others, case_state], actor=SYSTEM_ACTOR, now=NOW)
+            assert r.state == review_state
