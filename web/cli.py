@@ -7,6 +7,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from models.audit import verify_chain
 from services import demo as demo_data
@@ -57,8 +58,9 @@ def demo_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Run the web application (development server; use gunicorn in production)."""
-    current_app.run(host=host, port=port, use_reloader=False)
+    """Run the web application (a threaded development server; use gunicorn in production)."""
+    click.echo(f"qareview is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.group("users")
