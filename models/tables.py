@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -179,3 +179,20 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     sent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Deadline(SQLModel, table=True):
+    """One live (or stopped) clock. `next_notice_at` is when the sweep must look at it next: the
+    sweep's "what is due now" is a range scan of that index; NULL once stopped or fully notified."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=16)
+    entity_id: int
+    clock: str = Field(max_length=32)
+    started_at: datetime
+    due_at: datetime = Field(index=True)
+    cursor: int = 0
+    next_notice_at: datetime | None = Field(default=None, index=True)
+    stopped_at: datetime | None = None

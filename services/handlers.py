@@ -9,9 +9,11 @@ from models.unit_of_work import UnitOfWork
 from notifications.outbox import enqueue
 from notifications.render import render
 from services.core import Core
+from services.deadlines import apply_clock_effects
 from services.people import emails_with_role
 from workflow import events
 from workflow.clocks import due_at
+from workflow.deadlines import CLOCK_EFFECTS
 from workflow.roles import Role
 
 
@@ -70,7 +72,7 @@ def _concern_message(headline: str, to_region: bool):
     return handle
 
 
-HANDLERS: dict[type, list[Callable]] = {
+MESSAGES: dict[type, list[Callable]] = {
     events.CaseAssigned: [_case_message("You are assigned to a case review",
                                         lambda c, e: [c.reviewer, c.first_qa, c.second_qa])],
     events.SentToFirstQa: [_case_message("A case review is ready for first-level QA", lambda c, e: [c.first_qa])],
@@ -85,6 +87,13 @@ HANDLERS: dict[type, list[Callable]] = {
     events.RegionNotified: [_concern_message("A concern needs your region's response", to_region=True)],
     events.MoreRequested: [_concern_message("More is needed on a concern response", to_region=True)],
     events.ConcernResponded: [_concern_message("The region responded to a concern", to_region=False)],
+}
+
+
+#: Clocks first, so a message can name the deadline its event just started.
+HANDLERS: dict[type, list[Callable]] = {
+    event: [*([apply_clock_effects] if event in CLOCK_EFFECTS else []), *MESSAGES.get(event, [])]
+    for event in {*CLOCK_EFFECTS, *MESSAGES}
 }
 
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlmodel import select
 from werkzeug.serving import run_simple
 
 from models.audit import verify_chain
+from models.tables import OutboxMessage
+from notifications.delivery import MailSettings, deliver
+from scheduler.runner import run_forever, start_background
+from scheduler.sweep import sweep
+from services.deadlines import open_deadlines
 from services import demo as demo_data
 from services import people
 from services.core import Core
@@ -58,9 +65,13 @@ def demo_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Run the web application (a threaded development server; use gunicorn in production)."""
+    """Run the web application (a threaded development server; use gunicorn in production),
+    with the deadline sweep on its interval unless SCHEDULER_ENABLED is off."""
+    app = current_app._get_current_object()
+    if start_scheduler(app):
+        click.echo(f"deadline sweep every {app.config['SCHEDULER_INTERVAL_SECONDS']} s in this process")
     click.echo(f"qareview is serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    run_simple(host, port, app, threaded=True)
 
 
 @click.group("users")
@@ -121,8 +132,91 @@ def audit_verify() -> None:
     click.echo(f"audit chain intact: {checked} records verified")
 
 
+def start_scheduler(app: Flask) -> bool:
+    """Start the background sweep for a serving process, when enabled; True if started."""
+    if not app.config["SCHEDULER_ENABLED"]:
+        return False
+    app.extensions["qareview.scheduler"] = start_background(
+        app.extensions["qareview"], MailSettings.from_config(app.config), int(app.config["SCHEDULER_INTERVAL_SECONDS"]))
+    return True
+
+
+def _instant(value: str | None) -> datetime:
+    if value is None:
+        return core().now()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter("use ISO-8601, e.g. 2026-11-22T09:00:00-06:00") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=core().calendar.tz)
+
+
+@click.command("sweep")
+@click.option("--now", "when", default=None, help="the instant to sweep at (ISO-8601; default: now)")
+@with_appcontext
+def sweep_command(when: str | None) -> None:
+    """Run one deadline sweep and one outbox delivery pass, and say what was recorded and sent."""
+    now = _instant(when)
+    swept = sweep(core(), now=now)
+    delivered = deliver(core(), MailSettings.from_config(current_app.config), now=now)
+    click.echo(f"sweep at {now.isoformat()}: recorded {len(swept.recorded)} notice(s)")
+    for subject in swept.recorded:
+        click.echo(f"  recorded: {subject}")
+    for deadline_id in swept.failed:
+        click.echo(f"  could not process deadline {deadline_id} (see the log)")
+    click.echo(f"delivery: sent {len(delivered.sent)}, retrying {len(delivered.retrying)}, "
+               f"failed {len(delivered.failed)}")
+    for label, subjects in (("sent", delivered.sent), ("retrying", delivered.retrying),
+                            ("failed", delivered.failed)):
+        for subject in subjects:
+            click.echo(f"  {label}: {subject}")
+
+
+@click.command("deadlines")
+@with_appcontext
+def deadlines_command() -> None:
+    """List the open clocks with their due time (local) and state, overdue first."""
+    c = core()
+    now = c.now()
+    with c.uow(write=False) as uow:
+        rows = open_deadlines(uow)
+    if not rows:
+        click.echo("no open deadlines")
+    for row in rows:  # already by due time, so the overdue ones come first
+        status = "OVERDUE" if row.due_at < now else "open"
+        due = row.due_at.astimezone(c.calendar.tz).strftime("%Y-%m-%d %H:%M %Z")
+        click.echo(f"{status:8} {due:22} {row.clock:24} {row.entity} {row.entity_id}")
+
+
+@click.command("outbox")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+@with_appcontext
+def outbox_command(status: str | None) -> None:
+    """List queued e-mail and its delivery state."""
+    with core().uow(write=False) as uow:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if status:
+            query = query.where(OutboxMessage.status == status)
+        messages = list(uow.session.exec(query))
+    if not messages:
+        click.echo("the outbox is empty")
+    for m in messages:
+        extra = f"  ({m.attempts} attempt(s); {m.last_error})" if m.last_error else ""
+        click.echo(f"{m.id:6} {m.status:8} to {m.recipients}: {m.subject}{extra}")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the deadline sweep on its interval in this process (for a separate scheduler process)."""
+    seconds = int(current_app.config["SCHEDULER_INTERVAL_SECONDS"])
+    click.echo(f"sweeping every {seconds} s (Ctrl+C to stop)")
+    run_forever(core(), MailSettings.from_config(current_app.config), seconds)
+
+
 def register(app: Flask) -> None:
-    for command in (init_db_command, demo_command, serve_command, users_group, audit_group):
+    for command in (init_db_command, demo_command, serve_command, users_group, audit_group, sweep_command,
+                    deadlines_command, outbox_command, scheduler_command):
         app.cli.add_command(command)
 
 

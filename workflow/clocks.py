@@ -32,6 +32,8 @@ class ClockRule:
     business_days: bool = False
     reminders: tuple[timedelta, ...] = ()
     overdue: tuple[timedelta, ...] = ()
+    escalate_to: tuple[str, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from workflow.clocks import AgencyCalendar, ClockRule, Unit, parse_offset
+from workflow.roles import Role
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def load_reference(folder: Path) -> Reference:
             name=name, length=int(c["length"]), unit=Unit(c["unit"]), business_days=c.get("business_days", False),
             reminders=tuple(parse_offset(o) for o in c.get("reminders", [])),
             overdue=tuple(parse_offset(o) for o in c.get("overdue", [])),
+            escalate_to=tuple(Role(r) for r in c.get("escalate_to", [])),
+            label=c.get("label", name.replace("_", " ")),
         )
         for name, c in clocks["clocks"].items()
     }
