@@ -30,7 +30,8 @@ def _case_message(headline: str, recipients: Callable[[CaseRow, events.Transitio
         message = render("case_step", headline=headline, case_number=case.case_number,
                          case_type=case.case_type.replace("_", " "), region=case.region, state=case.state,
                          actor=event.actor, notes=event.notes, due=due, link=core.link(f"/cases/{case.id}"))
-        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients(case, event), message=message)
+        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients(case, event), message=message,
+                now=event.at)
     return handle
 
 
@@ -51,7 +52,7 @@ def _review_sent_to_cb(core: Core, uow: UnitOfWork, event: events.Transitioned, 
     message = render("review_to_cb", region=review.region, review_month=f"{review.review_month:%Y-%m}",
                      link=core.link(f"/reviews/{review.id}"))
     enqueue(uow.session, key=f"audit:{record.id}", recipients=emails_with_role(uow.session, Role.CB_REVIEWER),
-            message=message)
+            message=message, now=event.at)
 
 
 def _concern_message(headline: str, to_region: bool):
@@ -68,7 +69,7 @@ def _concern_message(headline: str, to_region: bool):
                          actor=event.actor, notes=event.notes,
                          due=_local(core, concern.response_due) if concern.state == "region_notified" else None,
                          link=core.link(f"/concerns/{concern.id}"))
-        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients, message=message)
+        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients, message=message, now=event.at)
     return handle
 
 

@@ -161,3 +161,53 @@ def new_review(core: Core, lead: Actor, *, region: str = "3N", month: date = dat
         uow.commit()
     return review.id, ids
 
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping what it receives; addresses starting with 'bounce' get a 550."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+        self.messages.append((sorted(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpServer:
+    """A real SMTP server on loopback that can be stopped and started again on the same port."""
+
+    def __init__(self):
+        self.port, self.mailbox, self.controller = free_port(), Mailbox(), None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,104 @@
+"""The outbox reaches a real SMTP server; nothing is lost when it is down; hopeless mail ends as failed."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from models.tables import OutboxMessage
+from notifications.delivery import LEASE, MAX_ATTEMPTS, MailSettings, backoff, deliver
+from notifications.outbox import enqueue
+from notifications.render import Message
+from tests.integration.conftest import NOW, SmtpServer
+
+
+def queue(core, *recipients, key="k1", subject="Reminder: case FC-1"):
+    with core.uow() as uow:
+        enqueue(uow.session, key=key, recipients=recipients,
+                message=Message(subject=subject, text="Please finalize.", html="<p>Please finalize.</p>"), now=NOW)
+        uow.commit()
+
+
+def outbox(core):
+    with core.uow(write=False) as uow:
+        return list(uow.session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def mail(server: SmtpServer) -> MailSettings:
+    return MailSettings(server="127.0.0.1", port=server.port, sender="qareview@unit.test", timeout=3)
+
+
+def test_messages_arrive_with_their_recipients_subject_and_both_bodies(core, smtp_server):
+    queue(core, "rita@qa.test", "lee@qa.test")
+    report = deliver(core, mail(smtp_server), now=NOW)
+    assert report.sent == ["Reminder: case FC-1"]
+    [(to, message)] = smtp_server.mailbox.messages
+    assert to == ["lee@qa.test", "rita@qa.test"]
+    assert message["Subject"] == "Reminder: case FC-1" and message["From"] == "qareview@unit.test"
+    assert message.get_body(("plain",)).get_content().strip() == "Please finalize."
+    assert "<p>Please finalize.</p>" in message.get_body(("html",)).get_content()
+    [row] = outbox(core)
+    assert row.status == "sent" and row.sent_at == NOW
+    assert deliver(core, mail(smtp_server), now=NOW + timedelta(hours=1)).sent == []   # sent once
+
+
+def test_while_the_server_is_down_messages_wait_and_then_all_arrive(core):
+    server = SmtpServer()                      # not started: connections are refused
+    for n in range(3):
+        queue(core, "rita@qa.test", key=f"k{n}", subject=f"notice {n}")
+    report = deliver(core, mail(server), now=NOW)
+    assert len(report.retrying) == 3 and report.sent == []
+    assert {(m.status, m.attempts, m.next_attempt_at) for m in outbox(core)} == {("pending", 1, NOW + backoff(1))}
+    assert deliver(core, mail(server), now=NOW + timedelta(seconds=30)).retrying == []   # backing off
+    server.start()
+    try:
+        report = deliver(core, mail(server), now=NOW + backoff(1))
+    finally:
+        server.stop()
+    assert sorted(report.sent) == ["notice 0", "notice 1", "notice 2"]
+    assert len(server.mailbox.messages) == 3 and {m.status for m in outbox(core)} == {"sent"}
+
+
+def test_a_permanently_refused_address_ends_as_failed_and_stays_visible(core, smtp_server):
+    queue(core, "bounce@qa.test")
+    report = deliver(core, mail(smtp_server), now=NOW)
+    assert report.failed == ["Reminder: case FC-1"]
+    [row] = outbox(core)
+    assert row.status == "failed" and "550" in row.last_error
+    assert deliver(core, mail(smtp_server), now=NOW + timedelta(days=1)).failed == []
+
+
+def test_one_bad_address_among_good_ones_does_not_stop_the_message(core, smtp_server):
+    queue(core, "rita@qa.test", "bounce@qa.test")
+    assert deliver(core, mail(smtp_server), now=NOW).sent == ["Reminder: case FC-1"]
+    [row] = outbox(core)
+    assert row.status == "sent" and "bounce@qa.test" in row.last_error
+    assert smtp_server.mailbox.messages[0][0] == ["rita@qa.test"]
+
+
+def test_a_server_that_never_comes_back_fails_the_message_after_the_last_attempt(core):
+    server, now = SmtpServer(), NOW
+    queue(core, "rita@qa.test")
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        report = deliver(core, mail(server), now=now)
+        now += backoff(attempt)
+    assert report.failed == ["Reminder: case FC-1"]
+    [row] = outbox(core)
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert "Connection" in row.last_error or "refused" in row.last_error.lower()
+
+
+def test_a_message_claimed_by_a_sender_that_died_is_retried_after_the_lease(core, smtp_server):
+    queue(core, "rita@qa.test")
+    with core.uow() as uow:             # what a sender leaves behind when it dies after claiming
+        row = uow.session.exec(select(OutboxMessage)).one()
+        row.attempts, row.next_attempt_at = 1, NOW + LEASE
+        uow.commit()
+    assert deliver(core, mail(smtp_server), now=NOW).sent == []
+    assert deliver(core, mail(smtp_server), now=NOW + LEASE).sent == ["Reminder: case FC-1"]
+
+
+@pytest.mark.parametrize("backoff_attempt", [1, 2, 3, 10])
+def test_backoff_doubles_and_is_capped(backoff_attempt):
+    wait = backoff(backoff_attempt)
+    assert wait == min(timedelta(minutes=2 ** (backoff_attempt - 1)), timedelta(hours=6))

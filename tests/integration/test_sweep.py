@@ -1,0 +1,236 @@
+"""Clocks started and stopped by transitions; the sweep records each notice once, whatever happens."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+from sqlmodel import func, select
+
+from models.tables import CaseRow, Deadline, OutboxMessage
+from scheduler.sweep import sweep
+from services import cases, concerns
+from services.deadlines import open_deadlines
+from tests.integration.conftest import NOW, Staff, new_review
+from web import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def end_of_day(y, m, d):
+    """23:59:59 in Chicago on that day, as a UTC instant."""
+    return datetime(y, m, d, 23, 59, 59, tzinfo=ZoneInfo("America/Chicago")).astimezone(UTC)
+
+
+def fire(core, case_id, trigger, actor, at, **fields):
+    with core.uow() as uow:
+        cases.fire(core, uow, case_id=case_id, trigger=trigger, actor=actor, fields=fields, now=at)
+        uow.commit()
+
+
+def reviewed_case(core, staff, review_date="2026-11-19", region="3N"):
+    _, (case_id,) = new_review(core, staff.lead, region=region)
+    fire(core, case_id, "screen", staff.lead, NOW)
+    fire(core, case_id, "assign", staff.lead, NOW, **staff.assignment())
+    fire(core, case_id, "submit_review", staff.reviewer, NOW, review_date=review_date)
+    return case_id
+
+
+def notices(core, prefix="deadline:"):
+    with core.uow(write=False) as uow:
+        return list(uow.session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))
+                                     .order_by(OutboxMessage.id)))
+
+
+def deadlines(core, **where):
+    with core.uow(write=False) as uow:
+        return list(uow.session.exec(select(Deadline).filter_by(**where).order_by(Deadline.id)))
+
+
+def test_submitting_a_review_starts_the_finalize_clock_and_finalizing_hands_over_to_deidentify(core, staff):
+    case_id = reviewed_case(core, staff)
+    [clock] = deadlines(core, entity="case", entity_id=case_id)
+    assert clock.clock == "finalize" and clock.due_at == end_of_day(2027, 1, 18)
+    finalized_at = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    for trigger, who in [("submit_first_qa", "reviewer"), ("pass_first_qa", "qa1"), ("complete_qa", "qa2")]:
+        fire(core, case_id, trigger, getattr(staff, who), NOW)
+    fire(core, case_id, "finalize", staff.lead, finalized_at)
+    finalize, deidentify = deadlines(core, entity="case", entity_id=case_id)
+    assert finalize.stopped_at == finalized_at and finalize.next_notice_at is None
+    assert deidentify.clock == "deidentify" and deidentify.stopped_at is None
+    assert deidentify.due_at == end_of_day(2026, 12, 15)
+
+
+def test_eliminating_a_case_stops_its_clocks(core, staff):
+    case_id = reviewed_case(core, staff)
+    with core.uow() as uow:   # an assigned case may be eliminated; put this one back to assigned
+        row = uow.session.get(CaseRow, case_id)
+        row.state = "assigned"
+        uow.commit()
+    fire(core, case_id, "eliminate", staff.lead, NOW, reason="opened_in_error", notes="x", cb_consulted=True)
+    assert [d.stopped_at for d in deadlines(core, entity="case", entity_id=case_id)] == [NOW]
+
+
+def test_a_concern_clock_restarts_when_more_is_asked_and_stops_with_the_response(core, staff):
+    _, (case_id,) = new_review(core, staff.lead)
+    with core.uow() as uow:
+        concern_id = concerns.create(core, uow, actor=staff.lead, case_id=case_id, type="safety_issue",
+                                     description="d", now=NOW).id
+        uow.commit()
+    steps = [("notify_region", staff.lead, {}, NOW),
+             ("respond", staff.leader, {"corrective_action": "done"}, NOW + timedelta(hours=3)),
+             ("request_more", staff.lead, {"notes": "and the siblings?"}, NOW + timedelta(hours=5))]
+    for trigger, actor, fields, at in steps:
+        with core.uow() as uow:
+            concerns.fire(core, uow, concern_id=concern_id, trigger=trigger, actor=actor, fields=fields, now=at)
+            uow.commit()
+    first, second = deadlines(core, entity="concern", entity_id=concern_id)
+    assert first.stopped_at == NOW + timedelta(hours=3)
+    assert second.stopped_at is None and second.due_at == NOW + timedelta(hours=29)
+    assert second.clock == "concern_response_safety"
+
+
+def test_each_notice_is_recorded_once_however_often_and_whenever_the_sweep_runs(core, staff, freezer):
+    reviewed_case(core, staff)
+    due = end_of_day(2027, 1, 18)
+    moments = [due - timedelta(days=14), due - timedelta(days=3), due + timedelta(seconds=1),
+               due + timedelta(days=7, seconds=1)]
+    for moment in moments:
+        for later in (timedelta(0), timedelta(0), timedelta(minutes=5), timedelta(hours=1)):
+            freezer.move_to(moment + later)
+            sweep(core, now=datetime.now(UTC))
+    sent = notices(core)
+    assert [n.subject.split(":")[0] for n in sent] == ["Reminder", "Reminder", "Overdue", "Overdue (escalated)"]
+    assert [n.recipients for n in sent[:3]] == ["reviewer@qa.test"] * 3          # the one who must act
+    assert sent[3].recipients == "reviewer@qa.test,supervisor@qa.test"           # escalated
+    assert "Case FC-000" in sent[0].subject and "Monday 18 January 2027, 23:59 CST" in sent[0].body_text
+    freezer.move_to(due + timedelta(days=60))
+    assert sweep(core, now=datetime.now(UTC)).recorded == []
+
+
+def test_after_downtime_one_overdue_notice_not_a_flood(core, staff):
+    reviewed_case(core, staff)
+    report = sweep(core, now=datetime(2027, 2, 10, tzinfo=UTC))     # everything missed, escalation due
+    assert [s.split(":")[0] for s in report.recorded] == ["Overdue (escalated)"]
+
+
+def test_concern_notices_go_to_the_regions_leaders_and_the_lead_who_notified(core, staff):
+    _, (case_id,) = new_review(core, staff.lead)
+    with core.uow() as uow:
+        concern = concerns.create(core, uow, actor=staff.reviewer, case_id=case_id, type="runaway",
+                                  description="d", now=NOW)
+        concerns.fire(core, uow, concern_id=concern.id, trigger="notify_region", actor=staff.lead, fields={},
+                      now=NOW)
+        uow.commit()
+    report = sweep(core, now=NOW + timedelta(days=11))
+    [overdue] = notices(core)
+    assert report.recorded == [overdue.subject] and overdue.subject.startswith("Overdue:")
+    assert overdue.recipients == "lead@qa.test,leader@qa.test"
+
+
+def test_the_cli_sweeps_lists_deadlines_overdue_first_and_shows_the_outbox(core, staff, database_url):
+    reviewed_case(core, staff)
+    other = reviewed_case(core, staff, review_date="2026-11-02", region="2E")
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SCHEDULER_ENABLED": False,
+                      "MAIL_PORT": 9})   # nothing listens there: delivery is retried later
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sweep", "--now", "2027-01-10T12:00:00-06:00"])
+    assert result.exit_code == 0, result.output
+    assert "recorded 2 notice(s)" in result.output and "retrying" in result.output
+    assert runner.invoke(args=["sweep", "--now", "2027-01-10T12:00:00-06:00"]).output.count("recorded:") == 0
+    listing = runner.invoke(args=["deadlines"]).output.splitlines()
+    assert len(listing) == 2 and listing[0].split()[1] == "2027-01-01"   # the earlier one first
+    assert str(other) in listing[0]
+    assert "Reminder" in runner.invoke(args=["outbox", "--status", "pending"]).output
+    assert runner.invoke(args=["sweep", "--now", "yesterday"]).exit_code == 2
+    app.extensions["qareview"].engine.dispose()
+
+
+def due_deadlines(core, count):
+    """`count` finalize deadlines past due whose reminders were sent: each owes one overdue notice now."""
+    staff = Staff(core)
+    case_id = reviewed_case(core, staff)
+    due = NOW - timedelta(days=1)
+    rows = [{"entity": "case", "entity_id": case_id, "clock": "finalize", "started_at": due - timedelta(days=60),
+             "due_at": due, "cursor": 2, "next_notice_at": due + timedelta(seconds=1)} for _ in range(count)]
+    with core.uow() as uow:
+        uow.session.execute(insert(Deadline), rows)
+        uow.commit()
+    return {d.id for d in deadlines(core) if d.cursor == 2}
+
+
+def sweeper(url, batch=50):
+    return subprocess.Popen([sys.executable, "-m", "tests.integration.sweeper", url, NOW.isoformat(), str(batch)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def per_deadline(core):
+    """How many notices each deadline has in the outbox."""
+    with core.uow(write=False) as uow:
+        keys = uow.session.exec(select(OutboxMessage.key).where(OutboxMessage.key.startswith("deadline:"))).all()
+    counts = {}
+    for key in keys:
+        deadline_id = int(key.split(":")[1])
+        counts[deadline_id] = counts.get(deadline_id, 0) + 1
+    return counts
+
+
+@pytest.mark.postgres
+def test_several_sweep_processes_at_once_record_every_notice_exactly_once(pg_core, postgres_url):
+    wanted = due_deadlines(pg_core, 1000)
+    processes = [sweeper(postgres_url) for _ in range(3)]
+    recorded = [int(p.communicate(timeout=120)[0].split()[-1]) for p in processes]
+    assert sum(recorded) == 1000
+    assert sum(1 for r in recorded if r) >= 2          # the work really was shared
+    assert per_deadline(pg_core) == dict.fromkeys(wanted, 1)
+    assert {d.cursor for d in deadlines(pg_core) if d.id in wanted} == {3}
+
+
+def test_a_sweep_killed_at_random_points_loses_and_duplicates_nothing(core, database_url):
+    rng = random.Random(1234)
+    all_wanted, interrupted = set(), 0
+    for run in range(20):
+        wanted = due_deadlines(core, 200) if run == 0 else _more(core, 200)
+        all_wanted |= wanted
+        child = sweeper(database_url, batch=5)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, 0.3))        # somewhere in its work (or just after it)
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=30)
+        done_by_child = len(wanted & set(per_deadline(core)))
+        interrupted += 0 < done_by_child < len(wanted)
+        sweep(core, now=NOW)                   # the next run
+        counts = per_deadline(core)
+        assert all(counts.get(d) == 1 for d in wanted), f"run {run}: lost or duplicated"
+    assert per_deadline(core) == dict.fromkeys(all_wanted, 1)
+    print(f"{interrupted} of 20 sweeps were killed half-way")
+    assert interrupted >= 3, "the kills should land in the middle of the work at least sometimes"
+
+
+def _more(core, count):
+    """More due deadlines on the case that already exists."""
+    with core.uow(write=False) as uow:
+        case_id = uow.session.exec(select(func.min(CaseRow.id))).one()
+    due = NOW - timedelta(days=1)
+    before = {d.id for d in deadlines(core)}
+    with core.uow() as uow:
+        uow.session.execute(insert(Deadline), [
+            {"entity": "case", "entity_id": case_id, "clock": "finalize", "started_at": due - timedelta(days=60),
+             "due_at": due, "cursor": 2, "next_notice_at": due + timedelta(seconds=1)} for _ in range(count)])
+        uow.commit()
+    return {d.id for d in deadlines(core)} - before
+
+
+def test_open_deadlines_lists_live_clocks_by_due_time(core, staff):
+    reviewed_case(core, staff, "2026-11-10")
+    reviewed_case(core, staff, "2026-11-03", region="2E")
+    with core.uow(write=False) as uow:
+        dues = [d.due_at.date() for d in open_deadlines(uow)]
+    assert dues == sorted(dues) and dues[0] == date(2027, 1, 3)
