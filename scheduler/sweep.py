@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
@@ -27,6 +27,11 @@ from workflow.deadlines import CASE_ACTOR, Kind, Step, check
 from workflow.roles import Role
 
 log = logging.getLogger(__name__)
+_MOVE_ALL = text("""
+    UPDATE deadlines SET cursor = moved.cursor, next_notice_at = moved.next_at
+    FROM unnest(CAST(:ids AS integer[]), CAST(:cursors AS integer[]), CAST(:nexts AS timestamptz[]))
+         AS moved (id, cursor, next_at)
+    WHERE deadlines.id = moved.id""")
 HEADINGS = {Kind.REMINDER: "Reminder", Kind.OVERDUE: "Overdue", Kind.ESCALATION: "Overdue (escalated)"}
 
 
@@ -39,7 +44,7 @@ class SweepReport:
 class _People:
     """Recipients for one batch: entities loaded in one query each, role lists once per sweep."""
 
-    def __init__(self, uow: UnitOfWork, rows: list[Deadline], roles: dict):
+    def __init__(self, uow: UnitOfWork, rows: list, roles: dict):
         self.session, self.roles = uow.session, roles
         self.cases = self._load(CaseRow, {r.entity_id for r in rows if r.entity == "case"})
         self.concerns = self._load(ConcernRow, {r.entity_id for r in rows if r.entity == "concern"})
@@ -54,7 +59,7 @@ class _People:
             self.roles[key] = emails_with_role(self.session, role, region)
         return self.roles[key]
 
-    def acting(self, row: Deadline) -> list[str]:
+    def acting(self, row) -> list[str]:
         if row.entity == "concern":
             concern = self.concerns[row.entity_id]
             return [*self.with_role(Role.REGIONAL_LEADER, concern.region), concern.notified_by]
@@ -63,7 +68,7 @@ class _People:
         return [getattr(case, assignee)] if assignee else self.with_role(Role.TEAM_LEAD)
 
 
-def _message(core: Core, people: _People, row: Deadline, step: Step) -> dict:
+def _message(core: Core, people: _People, row, step: Step) -> dict:
     rule = core.reference.clocks[row.clock]
     recipients = people.acting(row)
     if step.kind is Kind.ESCALATION:
@@ -113,14 +118,15 @@ def sweep(core: Core, *, now: datetime, batch: int = 500) -> SweepReport:
     return report
 
 
-def _claim(uow: UnitOfWork, now: datetime, batch: int, failed: Iterable[int]) -> list[Deadline]:
-    query = (select(Deadline).where(Deadline.next_notice_at <= now)
-             .order_by(Deadline.next_notice_at).limit(batch))
+def _claim(uow: UnitOfWork, now: datetime, batch: int, failed: Iterable[int]) -> list:
+    """The next batch of due deadlines, as plain rows (no ORM objects: they are only read)."""
+    table = Deadline.__table__
+    query = select(table).where(table.c.next_notice_at <= now).order_by(table.c.next_notice_at).limit(batch)
     if failed:
-        query = query.where(Deadline.id.not_in(list(failed)))
+        query = query.where(table.c.id.not_in(list(failed)))
     if uow.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return list(uow.session.exec(query))
+    return list(uow.session.connection().execute(query))
 
 
 def _write(uow: UnitOfWork, messages: list[dict], moves: list[dict], now: datetime) -> None:
@@ -129,6 +135,12 @@ def _write(uow: UnitOfWork, messages: list[dict], moves: list[dict], now: dateti
         insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
         rows = [m | {"status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now} for m in messages]
         connection.execute(insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
-    if moves:
-        connection.execute(update(Deadline.__table__).where(Deadline.__table__.c.id == bindparam("b_id"))
+    if not moves:
+        return
+    table = Deadline.__table__
+    if connection.dialect.name == "postgresql":  # one statement for the batch, not one per row
+        connection.execute(_MOVE_ALL, {"ids": [m["b_id"] for m in moves], "cursors": [m["b_cursor"] for m in moves],
+                                       "nexts": [m["b_next"] for m in moves]})
+    else:
+        connection.execute(update(table).where(table.c.id == bindparam("b_id"))
                            .values(cursor=bindparam("b_cursor"), next_notice_at=bindparam("b_next")), moves)

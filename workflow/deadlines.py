@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from workflow import events
 from workflow.clocks import ClockRule
@@ -38,13 +39,14 @@ class Step:
         return due + self.offset + (_GRAIN if self.kind is not Kind.REMINDER else timedelta(0))
 
 
-def steps(rule: ClockRule) -> list[Step]:
+@cache
+def steps(rule: ClockRule) -> tuple[Step, ...]:
     """Every notice of `rule`, in the order their moments come."""
     before = [Step(f"reminder-{_label(o)}", Kind.REMINDER, -o) for o in sorted(rule.reminders, reverse=True)]
     after = sorted(rule.overdue)
     late = [Step(f"overdue-{_label(o)}", Kind.ESCALATION if i == len(after) - 1 and i else Kind.OVERDUE, o)
             for i, o in enumerate(after)]
-    return before + late
+    return (*before, *late)
 
 
 def _label(offset: timedelta) -> str:
