@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -51,6 +51,24 @@ class AuditLog:
         record.record_hash = self._head = record_hash(record)
         self.session.add(record)
         return record
+
+
+def audit_records(uow, *, entity: str | None = None, entity_id: int | None = None, actor: str | None = None,
+                  trigger: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                  after: int | None = None, limit: int = 100) -> list[AuditRecord]:
+    """Audit records in recording order, filtered; `after` is the id the previous page ended on."""
+    query = select(AuditRecord).order_by(AuditRecord.id).limit(limit)
+    for column, value in ((AuditRecord.entity, entity), (AuditRecord.entity_id, entity_id),
+                          (AuditRecord.actor, actor), (AuditRecord.trigger, trigger)):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(AuditRecord.at >= since)
+    if until is not None:
+        query = query.where(AuditRecord.at <= until)
+    if after is not None:
+        query = query.where(AuditRecord.id > after)
+    return list(uow.session.exec(query))
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,15 @@ class Deadline(SQLModel, table=True):
     cursor: int = 0
     next_notice_at: datetime | None = Field(default=None, index=True)
     stopped_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, kept for throttling by account and by address (successes are never kept)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),
+                      Index("ix_login_failures_address_at", "address", "at"))
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    address: str = Field(max_length=64)
+    at: datetime

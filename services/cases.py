@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.tables import CaseRow, DeidentificationMap, ReviewRow
+from models.audit import audit_records
+from models.tables import AuditRecord, CaseRow, DeidentificationMap, ReviewRow
 from models.unit_of_work import UnitOfWork
 from services import people, reviews
 from services.core import Core
@@ -91,6 +92,16 @@ def fire(core: Core, uow: UnitOfWork, *, case_id: int, trigger: str, actor: Acto
 
 def allowed_triggers(row: CaseRow) -> list[str]:
     return CASE_LIFECYCLE.allowed_triggers(to_entity(CaseReview, row))
+
+
+def triggers_for(row: CaseRow, viewer: Actor) -> list[str]:
+    return CASE_LIFECYCLE.triggers_for(to_entity(CaseReview, row), viewer)
+
+
+def history(uow: UnitOfWork, *, case_id: int, viewer: Actor, after: int | None = None,
+            limit: int = 200) -> list[AuditRecord]:
+    get_case(uow, case_id=case_id, viewer=viewer)
+    return audit_records(uow, entity="case", entity_id=case_id, after=after, limit=limit)
 
 
 def deadlines(core: Core, row: CaseRow) -> dict[str, datetime | None]:

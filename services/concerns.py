@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import select
+
 from models.tables import ConcernRow
 from models.unit_of_work import UnitOfWork
 from services import cases, people
@@ -16,6 +18,7 @@ from workflow.actors import Actor
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE, Concern, ConcernContext, raise_concern
 from workflow.errors import NotFound, StaleVersion
 from workflow.lifecycle import collect
+from workflow.states import ConcernState
 
 
 def create(core: Core, uow: UnitOfWork, *, actor: Actor, case_id: Any, type: Any, description: Any,
@@ -61,3 +64,31 @@ def fire(core: Core, uow: UnitOfWork, *, concern_id: int, trigger: str, actor: A
 
 def overdue(row: ConcernRow, now: datetime) -> bool:
     return to_entity(Concern, row).overdue(now)
+
+
+def list_concerns(uow: UnitOfWork, *, viewer: Actor, now: datetime, region: str | None = None,
+                  state: str | None = None, overdue_only: bool | None = None, after: int | None = None,
+                  limit: int = 50) -> list[ConcernRow]:
+    query = select(ConcernRow).order_by(ConcernRow.id).limit(limit)
+    if (scope := people.scoped_region(viewer)) is not None:
+        query = query.where(ConcernRow.region == scope)
+    if region is not None:
+        query = query.where(ConcernRow.region == region)
+    if state is not None:
+        query = query.where(ConcernRow.state == state)
+    late = (ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.response_due < now)
+    if overdue_only is True:
+        query = query.where(late)
+    elif overdue_only is False:
+        query = query.where(~late)
+    if after is not None:
+        query = query.where(ConcernRow.id > after)
+    return list(uow.session.exec(query))
+
+
+def allowed_triggers(row: ConcernRow) -> list[str]:
+    return CONCERN_LIFECYCLE.allowed_triggers(to_entity(Concern, row))
+
+
+def triggers_for(row: ConcernRow, viewer: Actor) -> list[str]:
+    return CONCERN_LIFECYCLE.triggers_for(to_entity(Concern, row), viewer)

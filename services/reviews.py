@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import func, select
 
 from models.tables import CaseRow, RegionRow, ReviewRow
 from models.unit_of_work import UnitOfWork
+from services import people
 from services.core import Core
 from services.history import record
 from services.records import to_entity, to_row
@@ -70,3 +71,28 @@ def follow(core: Core, uow: UnitOfWork, *, review: ReviewRow, actor: Actor, now:
     if moved is not None:
         to_row(entity, review)
         record(core, uow, moved)
+
+
+def list_reviews(uow: UnitOfWork, *, viewer: Actor, region: str | None = None, after: int | None = None,
+                 limit: int = 50) -> list[ReviewRow]:
+    query = select(ReviewRow).order_by(ReviewRow.id).limit(limit)
+    if (scope := people.scoped_region(viewer)) is not None:
+        query = query.where(ReviewRow.region == scope)
+    if region is not None:
+        query = query.where(ReviewRow.region == region)
+    if after is not None:
+        query = query.where(ReviewRow.id > after)
+    return list(uow.session.exec(query))
+
+
+def visible_review(uow: UnitOfWork, *, review_id: int, viewer: Actor) -> ReviewRow:
+    row = uow.session.get(ReviewRow, review_id)
+    if row is None or not people.sees_region(viewer, row.region):
+        raise NotFound(f"no regional review {review_id}")
+    return row
+
+
+def case_counts(uow: UnitOfWork, review_id: int) -> dict[str, int]:
+    rows = uow.session.exec(select(CaseRow.state, func.count()).where(CaseRow.review_id == review_id)
+                            .group_by(CaseRow.state))
+    return {state: count for state, count in rows}

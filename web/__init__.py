@@ -23,7 +23,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         public_url=settings["PUBLIC_URL"],
     )
 
-    from web import cli, pages
-    cli.register(app)
+    from web import api, auth, cli, errors, pages, security
+    errors.register(app)
+    auth.init(app)
+    api.init(app)
     app.register_blueprint(pages.blueprint)
+    security.init(app)
+    cli.register(app)
     return app

@@ -51,10 +51,12 @@ class Lifecycle:
     def __init__(self, *, entity: str, states: list[str], transitions: list[dict], rules: dict[str, Rule]):
         self.entity = entity
         self.rules = rules
+        self.states = states
+        self.transitions = [_plain(t) for t in transitions]  # also what a diagram of the lifecycle draws
         self.machine = Machine(
             model=None,
             states=states,
-            transitions=[_plain(t) for t in transitions],
+            transitions=self.transitions,
             initial=states[0],
             auto_transitions=False,
             send_event=True,

@@ -1,0 +1,43 @@
+"""Logging in, throttled: failed attempts count per account and per address; successes never count."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import func, select
+
+from models.tables import LoginFailure, User
+from services import people
+from services.core import Core
+
+WINDOW = timedelta(minutes=15)
+PER_ACCOUNT = 5
+PER_ADDRESS = 20
+
+
+class Throttled(Exception):
+    """Too many failed attempts lately; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many failed logins; try again in {retry_after // 60 + 1} minutes")
+        self.retry_after = retry_after
+
+
+def log_in(core: Core, *, email: str, password: str, address: str, now: datetime) -> User | None:
+    """The user these credentials belong to, or None; Throttled before even checking when too many
+    attempts on this account or from this address failed within the window."""
+    email = people.normalize_email(email if isinstance(email, str) else "")
+    since = now - WINDOW
+    with core.uow() as uow:
+        def failures(*where):
+            return uow.session.exec(select(func.count(), func.min(LoginFailure.at))
+                                    .where(LoginFailure.at > since, *where)).one()
+        for (count, oldest), limit in ((failures(LoginFailure.email == email), PER_ACCOUNT),
+                                       (failures(LoginFailure.address == address), PER_ADDRESS)):
+            if count >= limit:
+                raise Throttled(max(int((oldest + WINDOW - now).total_seconds()), 1))
+        user = people.check_password(uow.session, core.passwords, email, password if isinstance(password, str) else "")
+        if user is None:
+            uow.session.add(LoginFailure(email=email, address=address[:64], at=now))
+            uow.commit()
+        return user

@@ -1,0 +1,27 @@
+"""The JSON API under /api/v1, described by /api/v1/openapi.json (flask-smorest)."""
+
+from flask import Flask
+from flask_smorest import Api
+
+from web.errors import handle_http
+
+
+class QareviewApi(Api):
+    """flask-smorest, with every error in the SPEC's shape."""
+
+    def handle_http_exception(self, error):
+        return handle_http(error)
+
+
+def init(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="qareview", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = QareviewApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"},
+        "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+        "security": [{"bearer": []}, {"session": []}]})
+    from web.api import audit, cases, concerns, reviews, session
+    for module in (session, cases, concerns, reviews, audit):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")

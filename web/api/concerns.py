@@ -1,0 +1,71 @@
+"""Concerns: raise, read, list (response clocks, overdue), fire a trigger."""
+
+from flask_smorest import Blueprint
+
+from services import concerns
+from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
+from web.api.schemas import ConcernCreateSchema, ConcernQuerySchema, ConcernReadSchema, TransitionRequestSchema, page_of
+
+blp = Blueprint("api_concerns", __name__, description="Concerns (corrective actions)")
+
+FIELDS = {"respond": {"corrective_action", "systemic_issue", "prevention_plan", "notes"}}
+
+
+def present(row) -> dict:
+    data = {name: getattr(row, name) for name in ConcernReadSchema().fields if hasattr(row, name)}
+    data["overdue"] = concerns.overdue(row, core().now())
+    data["allowed_triggers"] = concerns.allowed_triggers(row)
+    data["my_triggers"] = concerns.triggers_for(row, caller())
+    return data
+
+
+@blp.route("/concerns", methods=["POST"])
+@blp.arguments(ConcernCreateSchema)
+@blp.response(201, ConcernReadSchema)
+@login_required
+def create(body):
+    """Raise a concern on a case (reviewer or team lead); it starts `reported`."""
+    c = core()
+    with c.uow() as uow:
+        row = concerns.create(c, uow, actor=caller(), case_id=body["case_id"], type=body["type"],
+                              description=body["description"], now=c.now())
+        uow.commit()
+        return present(row)
+
+
+@blp.route("/concerns", methods=["GET"])
+@blp.arguments(ConcernQuerySchema, location="query")
+@blp.response(200, page_of(ConcernReadSchema))
+@login_required
+def list_concerns(query):
+    """Concerns, oldest first, with their response clocks; filter by region, state, overdue."""
+    c = core()
+    with c.uow(write=False) as uow:
+        rows = concerns.list_concerns(uow, viewer=caller(), now=c.now(), region=query.get("region"),
+                                      state=query.get("state"), overdue_only=query.get("overdue"),
+                                      after=after_cursor(query.get("cursor")), limit=query["limit"] + 1)
+        return page(rows, query["limit"], present)
+
+
+@blp.route("/concerns/<int:concern_id>", methods=["GET"])
+@blp.response(200, ConcernReadSchema)
+@login_required
+def get(concern_id):
+    """One concern (another region's answers 404 to region-scoped callers)."""
+    with core().uow(write=False) as uow:
+        return present(concerns.get(uow, concern_id=concern_id, viewer=caller()))
+
+
+@blp.route("/concerns/<int:concern_id>/transitions", methods=["POST"])
+@blp.arguments(TransitionRequestSchema)
+@blp.response(200, ConcernReadSchema)
+@login_required
+def fire(body, concern_id):
+    """notify_region, respond, accept, request_more."""
+    fields = trigger_fields(body, FIELDS)
+    c = core()
+    with c.uow() as uow:
+        row = concerns.fire(c, uow, concern_id=concern_id, trigger=body["trigger"], actor=caller(), fields=fields,
+                            version=body.get("version"), now=c.now())
+        uow.commit()
+        return present(row)

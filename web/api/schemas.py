@@ -1,0 +1,185 @@
+"""Request and response schemas, named by intent."""
+
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from workflow.states import CaseState, CaseType, ConcernState
+
+ISO = "iso"
+
+
+class PageQuerySchema(Schema):
+    cursor = fields.String(metadata={"description": "the `next` of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def page_of(item_schema):
+    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
+        "items": fields.List(fields.Nested(item_schema)),
+        "next": fields.String(allow_none=True, metadata={"description": "cursor of the next page, or null"}),
+    })
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    details = fields.Dict()
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema)
+
+
+class SessionCreateSchema(Schema):
+    email = fields.String(required=True)
+    password = fields.String(required=True)
+
+
+class MeSchema(Schema):
+    email = fields.String()
+    name = fields.String()
+    roles = fields.List(fields.String())
+    region = fields.String(allow_none=True)
+
+
+class DeadlinesSchema(Schema):
+    finalize_due = fields.DateTime(ISO, allow_none=True)
+    deidentify_due = fields.DateTime(ISO, allow_none=True)
+
+
+class ProposalSchema(Schema):
+    reason = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
+
+
+class CaseReadSchema(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    case_type = fields.String()
+    region = fields.String()
+    review_id = fields.Integer()
+    version = fields.Integer()
+    case_number = fields.String()
+    child_id = fields.String(allow_none=True)
+    worker = fields.String(allow_none=True)
+    reviewer = fields.String(allow_none=True)
+    first_qa = fields.String(allow_none=True)
+    second_qa = fields.String(allow_none=True)
+    returned_by = fields.String(allow_none=True)
+    review_date = fields.Date(allow_none=True)
+    elimination_reason = fields.String(allow_none=True)
+    proposed_elimination = fields.Nested(ProposalSchema, allow_none=True)
+    finalized_at = fields.DateTime(ISO, allow_none=True)
+    deidentified_at = fields.DateTime(ISO, allow_none=True)
+    allowed_triggers = fields.List(fields.String(), metadata={"description": "what the current state offers"})
+    my_triggers = fields.List(fields.String(), metadata={"description": "what the caller may fire now"})
+    deadlines = fields.Nested(DeadlinesSchema)
+
+
+class CaseQuerySchema(PageQuerySchema):
+    review = fields.Integer()
+    region = fields.String()
+    state = fields.String(validate=validate.OneOf([s.value for s in CaseState]))
+    case_type = fields.String(validate=validate.OneOf([t.value for t in CaseType]))
+
+
+class TransitionRequestSchema(Schema):
+    """A trigger, the version the caller last saw, and the trigger's own fields."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    trigger = fields.String(required=True)
+    version = fields.Integer(strict=True, metadata={"description": "refused (409) if the record moved on"})
+
+
+class HistoryItemSchema(Schema):
+    from_state = fields.String(data_key="from", allow_none=True)
+    to_state = fields.String(data_key="to")
+    trigger = fields.String()
+    actor = fields.String()
+    at = fields.DateTime(ISO)
+    notes = fields.String(allow_none=True)
+
+
+class AuditItemSchema(HistoryItemSchema):
+    id = fields.Integer()
+    entity = fields.String()
+    entity_id = fields.Integer(allow_none=True)
+
+
+class AuditQuerySchema(PageQuerySchema):
+    entity = fields.String(validate=validate.OneOf(["case", "review", "concern"]))
+    entity_id = fields.Integer()
+    actor = fields.String()
+    trigger = fields.String()
+    since = fields.AwareDateTime(ISO, metadata={"description": "ISO-8601 with offset"})
+    until = fields.AwareDateTime(ISO)
+
+
+class ConcernCreateSchema(Schema):
+    case_id = fields.Integer(required=True, strict=True)
+    type = fields.String(required=True)
+    description = fields.String(required=True)
+
+
+class ConcernReadSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    region = fields.String()
+    type = fields.String()
+    description = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    raised_by = fields.String()
+    notified_by = fields.String(allow_none=True)
+    notified_at = fields.DateTime(ISO, allow_none=True)
+    response_due = fields.DateTime(ISO, allow_none=True)
+    overdue = fields.Boolean()
+    corrective_action = fields.String(allow_none=True)
+    systemic_issue = fields.Boolean()
+    prevention_plan = fields.String(allow_none=True)
+    responded_at = fields.DateTime(ISO, allow_none=True)
+    responded_late = fields.Boolean()
+    allowed_triggers = fields.List(fields.String())
+    my_triggers = fields.List(fields.String())
+
+
+class ConcernQuerySchema(PageQuerySchema):
+    region = fields.String()
+    state = fields.String(validate=validate.OneOf([s.value for s in ConcernState]))
+    overdue = fields.Boolean()
+
+
+class ReviewCreateSchema(Schema):
+    region = fields.String(required=True)
+    review_month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$", error="use YYYY-MM"))
+    kind = fields.String(required=True, validate=validate.OneOf(["measurement", "baseline"]))
+
+
+class PeriodSchema(Schema):
+    start = fields.Date()
+    end = fields.Date()
+
+
+class ReviewReadSchema(Schema):
+    id = fields.Integer()
+    region = fields.String()
+    review_month = fields.String()
+    kind = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    sample_period = fields.Nested(PeriodSchema)
+    pur_start = fields.Date()
+    case_counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ReviewQuerySchema(PageQuerySchema):
+    region = fields.String()
+
+
+class CaseCreateSchema(Schema):
+    case_type = fields.String(required=True, validate=validate.OneOf([t.value for t in CaseType]))
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    worker = fields.String(validate=validate.Length(max=64))
+    child_id = fields.String(validate=validate.Length(max=64))
