@@ -3,11 +3,14 @@
 from flask import Flask
 from flask_smorest import Api
 
+from web.api.schemas import ErrorSchema
 from web.errors import handle_http
 
 
 class QareviewApi(Api):
-    """flask-smorest, with every error in the SPEC's shape."""
+    """flask-smorest, with every error in the SPEC's shape (and documented so)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
         return handle_http(error)

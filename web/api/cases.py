@@ -36,9 +36,9 @@ def present(row) -> dict:
 
 
 @blp.route("/cases", methods=["GET"])
+@login_required
 @blp.arguments(CaseQuerySchema, location="query")
 @blp.response(200, page_of(CaseReadSchema))
-@login_required
 def list_cases(query):
     """Cases, oldest first, filtered by review, region, state and case type."""
     with core().uow(write=False) as uow:
@@ -49,8 +49,8 @@ def list_cases(query):
 
 
 @blp.route("/cases/<int:case_id>", methods=["GET"])
-@blp.response(200, CaseReadSchema)
 @login_required
+@blp.response(200, CaseReadSchema)
 def get_case(case_id):
     """One case, with the triggers its state offers and those the caller may fire."""
     with core().uow(write=False) as uow:
@@ -58,9 +58,9 @@ def get_case(case_id):
 
 
 @blp.route("/cases/<int:case_id>/transitions", methods=["POST"])
+@login_required
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, CaseReadSchema)
-@login_required
 def fire(body, case_id):
     """Fire a trigger: 409 if the state does not offer it (or `version` is stale), 403 if not yours."""
     fields = trigger_fields(body, FIELDS)
@@ -73,9 +73,9 @@ def fire(body, case_id):
 
 
 @blp.route("/cases/<int:case_id>/history", methods=["GET"])
+@login_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, page_of(HistoryItemSchema))
-@login_required
 def history(query, case_id):
     """Every transition of the case, in recording order."""
     with core().uow(write=False) as uow:

@@ -20,9 +20,9 @@ def present(row) -> dict:
 
 
 @blp.route("/concerns", methods=["POST"])
+@login_required
 @blp.arguments(ConcernCreateSchema)
 @blp.response(201, ConcernReadSchema)
-@login_required
 def create(body):
     """Raise a concern on a case (reviewer or team lead); it starts `reported`."""
     c = core()
@@ -34,9 +34,9 @@ def create(body):
 
 
 @blp.route("/concerns", methods=["GET"])
+@login_required
 @blp.arguments(ConcernQuerySchema, location="query")
 @blp.response(200, page_of(ConcernReadSchema))
-@login_required
 def list_concerns(query):
     """Concerns, oldest first, with their response clocks; filter by region, state, overdue."""
     c = core()
@@ -48,8 +48,8 @@ def list_concerns(query):
 
 
 @blp.route("/concerns/<int:concern_id>", methods=["GET"])
-@blp.response(200, ConcernReadSchema)
 @login_required
+@blp.response(200, ConcernReadSchema)
 def get(concern_id):
     """One concern (another region's answers 404 to region-scoped callers)."""
     with core().uow(write=False) as uow:
@@ -57,9 +57,9 @@ def get(concern_id):
 
 
 @blp.route("/concerns/<int:concern_id>/transitions", methods=["POST"])
+@login_required
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, ConcernReadSchema)
-@login_required
 def fire(body, concern_id):
     """notify_region, respond, accept, request_more."""
     fields = trigger_fields(body, FIELDS)

@@ -21,9 +21,9 @@ def present(uow, row) -> dict:
 
 
 @blp.route("/reviews", methods=["POST"])
+@login_required
 @blp.arguments(ReviewCreateSchema)
 @blp.response(201, ReviewReadSchema)
-@login_required
 def create(body):
     """Plan a regional review (team lead)."""
     c = core()
@@ -35,9 +35,9 @@ def create(body):
 
 
 @blp.route("/reviews", methods=["GET"])
+@login_required
 @blp.arguments(ReviewQuerySchema, location="query")
 @blp.response(200, page_of(ReviewReadSchema))
-@login_required
 def list_reviews(query):
     """Regional reviews, oldest first."""
     with core().uow(write=False) as uow:
@@ -47,8 +47,8 @@ def list_reviews(query):
 
 
 @blp.route("/reviews/<int:review_id>", methods=["GET"])
-@blp.response(200, ReviewReadSchema)
 @login_required
+@blp.response(200, ReviewReadSchema)
 def get(review_id):
     """One regional review: its state, sample period, period under review and case counts."""
     with core().uow(write=False) as uow:
@@ -56,9 +56,9 @@ def get(review_id):
 
 
 @blp.route("/reviews/<int:review_id>/cases", methods=["POST"])
+@login_required
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseReadSchema)
-@login_required
 def add_case(body, review_id):
     """Add a case by hand (team lead), in `sampled`, until the review is finalized."""
     c = core()

@@ -34,16 +34,16 @@ def create_session(body):
 
 
 @blp.route("/session", methods=["DELETE"])
-@blp.response(204)
 @login_required
+@blp.response(204)
 def delete_session():
     """Log out."""
     logout_user()
 
 
 @blp.route("/me", methods=["GET"])
-@blp.response(200, MeSchema)
 @login_required
+@blp.response(200, MeSchema)
 def who_am_i():
     """The caller: e-mail, name, roles and region."""
     return me(current_user)

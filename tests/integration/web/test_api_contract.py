@@ -1,0 +1,145 @@
+"""The API's shapes: errors, transitions, pages, and the SPEC's public fields."""
+
+import pytest
+
+
+@pytest.fixture
+def lead(client_as):
+    return client_as("lead")
+
+
+def error(response, status, code):
+    assert response.status_code == status, response.get_json()
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+def test_malformed_json_is_a_400(lead, unit):
+    error(lead.post(f"/api/v1/cases/{unit.cases_3n[0]}/transitions", data="{nope",
+                    content_type="application/json"), 400, "bad_request")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"trigger": "assign", "reviewer": "a", "first_qa": "b", "second_qa": "c", "colour": "red"}, "colour"),
+    ({"trigger": 5}, "trigger"),
+    ({"trigger": "screen", "version": "two"}, "version"),
+    ({"version": 1}, "trigger"),
+    ({"trigger": "teleport"}, "trigger"),
+])
+def test_unknown_fields_wrong_types_and_unknown_triggers_are_422(lead, unit, body, field):
+    details = error(lead.post(f"/api/v1/cases/{unit.cases_3n[0]}/transitions", json=body), 422,
+                    "validation_error")["details"]
+    assert field in details
+
+
+def test_a_trigger_the_state_does_not_offer_is_409_with_the_state_and_allowed_triggers(lead, unit):
+    details = error(lead.post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "finalize"}),
+                    409, "transition_not_allowed")["details"]
+    assert details == {"state": "sampled", "allowed_triggers": ["screen", "eliminate", "propose_elimination"]}
+
+
+def test_a_stale_version_is_409_and_changes_nothing(lead, unit):
+    case_id = unit.cases_3n[1]
+    error(lead.post(f"/api/v1/cases/{case_id}/transitions", json={"trigger": "screen", "version": 7}),
+          409, "stale_version")
+    assert lead.get(f"/api/v1/cases/{case_id}").json["state"] == "sampled"
+
+
+def test_someone_elses_step_is_403(client_as, unit):
+    error(client_as("reviewer").post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "screen"}),
+          403, "forbidden")
+
+
+def test_unknown_ids_are_404(lead):
+    error(lead.get("/api/v1/cases/999999"), 404, "not_found")
+    error(lead.get("/api/v1/concerns/999999"), 404, "not_found")
+    error(lead.get("/api/v1/reviews/999999"), 404, "not_found")
+    error(lead.get("/api/v1/nothing-here"), 404, "not_found")
+
+
+def test_a_successful_transition_answers_the_case_with_its_new_version_and_history(lead, unit):
+    case_id = unit.cases_3n[0]
+    assignment = {"reviewer": "reviewer@qa.test", "first_qa": "qa1@qa.test", "second_qa": "qa2@qa.test"}
+    response = lead.post(f"/api/v1/cases/{case_id}/transitions", json={"trigger": "assign", "version": 2,
+                                                                       **assignment})
+    assert response.status_code == 200
+    case = response.json
+    assert {"id", "state", "case_type", "region", "review_id", "version", "allowed_triggers", "deadlines"} <= set(case)
+    assert (case["state"], case["version"], case["allowed_triggers"]) == ("assigned", 3, [
+        "eliminate", "propose_elimination", "submit_review"])
+    assert set(case["deadlines"]) == {"finalize_due", "deidentify_due"}
+    history = lead.get(f"/api/v1/cases/{case_id}/history").json
+    assert history["next"] is None
+    assert [(h["from"], h["to"], h["trigger"]) for h in history["items"]] == [
+        (None, "sampled", "add"), ("sampled", "screened", "screen"), ("screened", "assigned", "assign")]
+    assert all(set(h) == {"from", "to", "trigger", "actor", "at", "notes"} for h in history["items"])
+    assert history["items"][-1]["at"].endswith("+00:00")
+
+
+def test_collections_page_with_a_cursor(lead, unit):
+    first = lead.get("/api/v1/cases?limit=2").json
+    assert len(first["items"]) == 2 and first["next"]
+    second = lead.get(f"/api/v1/cases?limit=2&cursor={first['next']}").json
+    assert second["next"] is None
+    assert [c["id"] for c in first["items"] + second["items"]] == sorted(
+        [*unit.cases_3n, unit.case_2e])
+    error(lead.get("/api/v1/cases?cursor=abc"), 422, "validation_error")
+    error(lead.get("/api/v1/cases?limit=0"), 422, "validation_error")
+
+
+def test_reviews_and_hand_added_cases(lead):
+    created = lead.post("/api/v1/reviews", json={"region": "3S", "review_month": "2019-09", "kind": "measurement"})
+    assert created.status_code == 201
+    review = created.json
+    assert review["sample_period"] == {"start": "2018-09-01", "end": "2019-02-28"}
+    assert (review["state"], review["pur_start"], review["review_month"]) == ("planned", "2018-09-01", "2019-09")
+    added = lead.post(f"/api/v1/reviews/{review['id']}/cases", json={"case_type": "foster_care",
+                                                                    "case_number": "FC-77", "worker": "W9"})
+    assert added.status_code == 201 and added.json["state"] == "sampled" and added.json["review_id"] == review["id"]
+    assert lead.get(f"/api/v1/reviews/{review['id']}").json["state"] == "sampling"
+    error(lead.post("/api/v1/reviews", json={"region": "3S", "review_month": "2019-09", "kind": "measurement"}),
+          422, "validation_error")
+    error(lead.post("/api/v1/reviews", json={"region": "9Z", "review_month": "2019-13", "kind": "x"}),
+          422, "validation_error")
+
+
+def test_concerns_answer_with_their_clock_and_overdue_flag(app, lead, unit, client_as):
+    concern = lead.get(f"/api/v1/concerns/{unit.concern_2e}").json
+    assert concern["type"] == "safety_issue" and concern["response_due"] == "2026-11-21T16:00:00+00:00"
+    assert concern["overdue"] is False
+    app.extensions["qareview"].clock = lambda: __import__("datetime").datetime.fromisoformat(
+        "2026-11-21T16:00:01+00:00")
+    late = lead.get("/api/v1/concerns?overdue=true").json["items"]
+    assert [c["id"] for c in late] == [unit.concern_2e]
+    created = client_as("reviewer").post("/api/v1/concerns", json={"case_id": unit.cases_3n[0], "type": "tpr_tracking",
+                                                                   "description": "TPR overdue"})
+    assert created.status_code == 201 and created.json["state"] == "reported"
+    error(lead.post("/api/v1/concerns", json={"case_id": unit.cases_3n[0], "type": "gossip", "description": "x"}),
+          422, "validation_error")
+
+
+def test_login_throttling_counts_failures_per_account_never_successes(app, unit):
+    client = app.test_client()
+
+    def attempt(password, email="qa1@qa.test"):
+        return client.post("/api/v1/session", json={"email": email, "password": password})
+
+    for _ in range(6):
+        assert attempt("correct horse").status_code == 200   # successes never count
+    for _ in range(5):
+        error(attempt("wrong"), 401, "unauthorized")
+    throttled = attempt("correct horse")
+    error(throttled, 429, "too_many_requests")
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert attempt("correct horse", "qa2@qa.test").status_code == 200   # other accounts are unaffected
+
+
+def test_the_openapi_document_describes_every_endpoint(app):
+    doc = app.test_client().get("/api/v1/openapi.json").json
+    paths = set(doc["paths"])
+    assert {"/api/v1/session", "/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/cases/{case_id}/transitions",
+            "/api/v1/cases/{case_id}/history", "/api/v1/concerns", "/api/v1/concerns/{concern_id}",
+            "/api/v1/concerns/{concern_id}/transitions", "/api/v1/reviews", "/api/v1/reviews/{review_id}",
+            "/api/v1/reviews/{review_id}/cases", "/api/v1/audit"} <= paths
