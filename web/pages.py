@@ -87,7 +87,7 @@ def review_list():
     return render_template("reviews.html", reviews=rows, counts=counts)
 
 
-@blueprint.get("/reviews/<int:review_id>")
+@blueprint.get("/reviews/<id:review_id>")
 @login_required
 def review_page(review_id: int):
     with core().uow(write=False) as uow:
@@ -98,7 +98,7 @@ def review_page(review_id: int):
     return render_template("review.html", review=review, cases=rows, counts=counts, due=due)
 
 
-@blueprint.get("/cases/<int:case_id>")
+@blueprint.get("/cases/<id:case_id>")
 @login_required
 def case_page(case_id: int):
     viewer = current_user.actor
@@ -131,7 +131,7 @@ def _version() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@blueprint.post("/cases/<int:case_id>/fire")
+@blueprint.post("/cases/<id:case_id>/fire")
 @login_required
 def case_fire(case_id: int):
     c = core()
@@ -153,7 +153,7 @@ def _explain(error: DomainError) -> str:
     return error.message + (" — " + " · ".join(fields) if fields and error.code == "validation_error" else "")
 
 
-@blueprint.post("/cases/<int:case_id>/concerns")
+@blueprint.post("/cases/<id:case_id>/concerns")
 @login_required
 def concern_raise(case_id: int):
     c = core()
@@ -183,7 +183,7 @@ def concern_list():
                            types=c.reference.concern_types)
 
 
-@blueprint.get("/concerns/<int:concern_id>")
+@blueprint.get("/concerns/<id:concern_id>")
 @login_required
 def concern_page(concern_id: int):
     c = core()
@@ -196,7 +196,7 @@ def concern_page(concern_id: int):
                            diagram=lifecycle_svg(CONCERN_LIFECYCLE, row.state))
 
 
-@blueprint.post("/concerns/<int:concern_id>/fire")
+@blueprint.post("/concerns/<id:concern_id>/fire")
 @login_required
 def concern_fire(concern_id: int):
     c = core()

@@ -1,6 +1,7 @@
 """The JSON API under /api/v1, described by /api/v1/openapi.json (flask-smorest)."""
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from flask_smorest import Api
 
 from web.api.schemas import ErrorSchema
@@ -16,7 +17,18 @@ class QareviewApi(Api):
         return handle_http(error)
 
 
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """A row id: 1 to 2**31 - 1; anything else cannot name a row, so the route answers 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
 def init(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     app.config.update(
         API_TITLE="qareview", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
@@ -25,6 +37,7 @@ def init(app: Flask) -> None:
         "bearer": {"type": "http", "scheme": "bearer"},
         "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
         "security": [{"bearer": []}, {"session": []}]})
+    api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
     from web.api import audit, cases, concerns, reviews, session
     for module in (session, cases, concerns, reviews, audit):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -48,7 +48,7 @@ def list_cases(query):
         return page(rows, query["limit"], present)
 
 
-@blp.route("/cases/<int:case_id>", methods=["GET"])
+@blp.route("/cases/<id:case_id>", methods=["GET"])
 @login_required
 @blp.response(200, CaseReadSchema)
 def get_case(case_id):
@@ -57,7 +57,7 @@ def get_case(case_id):
         return present(cases.get_case(uow, case_id=case_id, viewer=caller()))
 
 
-@blp.route("/cases/<int:case_id>/transitions", methods=["POST"])
+@blp.route("/cases/<id:case_id>/transitions", methods=["POST"])
 @login_required
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, CaseReadSchema)
@@ -72,7 +72,7 @@ def fire(body, case_id):
         return present(row)
 
 
-@blp.route("/cases/<int:case_id>/history", methods=["GET"])
+@blp.route("/cases/<id:case_id>/history", methods=["GET"])
 @login_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, page_of(HistoryItemSchema))

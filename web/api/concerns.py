@@ -47,7 +47,7 @@ def list_concerns(query):
         return page(rows, query["limit"], present)
 
 
-@blp.route("/concerns/<int:concern_id>", methods=["GET"])
+@blp.route("/concerns/<id:concern_id>", methods=["GET"])
 @login_required
 @blp.response(200, ConcernReadSchema)
 def get(concern_id):
@@ -56,7 +56,7 @@ def get(concern_id):
         return present(concerns.get(uow, concern_id=concern_id, viewer=caller()))
 
 
-@blp.route("/concerns/<int:concern_id>/transitions", methods=["POST"])
+@blp.route("/concerns/<id:concern_id>/transitions", methods=["POST"])
 @login_required
 @blp.arguments(TransitionRequestSchema)
 @blp.response(200, ConcernReadSchema)

@@ -46,7 +46,7 @@ def list_reviews(query):
         return page(rows, query["limit"], lambda r: present(uow, r))
 
 
-@blp.route("/reviews/<int:review_id>", methods=["GET"])
+@blp.route("/reviews/<id:review_id>", methods=["GET"])
 @login_required
 @blp.response(200, ReviewReadSchema)
 def get(review_id):
@@ -55,7 +55,7 @@ def get(review_id):
         return present(uow, reviews.visible_review(uow, review_id=review_id, viewer=caller()))
 
 
-@blp.route("/reviews/<int:review_id>/cases", methods=["POST"])
+@blp.route("/reviews/<id:review_id>/cases", methods=["POST"])
 @login_required
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseReadSchema)

@@ -5,10 +5,17 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from workflow.states import CaseState, CaseType, ConcernState
 
 ISO = "iso"
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs) -> fields.Integer:
+    """A row id as the database can hold it."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class PageQuerySchema(Schema):
-    cursor = fields.String(metadata={"description": "the `next` of the previous page"})
+    cursor = fields.String(validate=validate.Regexp(r"^\d{1,10}$", error="not a cursor this API gave out"),
+                           metadata={"description": "the `next` of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -77,7 +84,7 @@ class CaseReadSchema(Schema):
 
 
 class CaseQuerySchema(PageQuerySchema):
-    review = fields.Integer()
+    review = Id()
     region = fields.String()
     state = fields.String(validate=validate.OneOf([s.value for s in CaseState]))
     case_type = fields.String(validate=validate.OneOf([t.value for t in CaseType]))
@@ -90,7 +97,8 @@ class TransitionRequestSchema(Schema):
         unknown = INCLUDE
 
     trigger = fields.String(required=True)
-    version = fields.Integer(strict=True, metadata={"description": "refused (409) if the record moved on"})
+    version = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID),
+                             metadata={"description": "refused (409) if the record moved on"})
 
 
 class HistoryItemSchema(Schema):
@@ -110,7 +118,7 @@ class AuditItemSchema(HistoryItemSchema):
 
 class AuditQuerySchema(PageQuerySchema):
     entity = fields.String(validate=validate.OneOf(["case", "review", "concern"]))
-    entity_id = fields.Integer()
+    entity_id = Id()
     actor = fields.String()
     trigger = fields.String()
     since = fields.AwareDateTime(ISO, metadata={"description": "ISO-8601 with offset"})
@@ -118,7 +126,7 @@ class AuditQuerySchema(PageQuerySchema):
 
 
 class ConcernCreateSchema(Schema):
-    case_id = fields.Integer(required=True, strict=True)
+    case_id = Id(required=True, strict=True)
     type = fields.String(required=True)
     description = fields.String(required=True)
 
