@@ -149,8 +149,10 @@ def case_fire(case_id: int):
 
 
 def _explain(error: DomainError) -> str:
-    fields = [f"{k.replace('_', ' ')}: {'; '.join(v)}" for k, v in error.details.items() if isinstance(v, list)]
-    return error.message + (" — " + " · ".join(fields) if fields and error.code == "validation_error" else "")
+    """A refusal in words: for invalid fields, what is wrong with each; otherwise the domain's message."""
+    if error.code != "validation_error":
+        return error.message
+    return "Not done — " + " · ".join(f"{k.replace('_', ' ')}: {'; '.join(v)}" for k, v in error.details.items())
 
 
 @blueprint.post("/cases/<id:case_id>/concerns")

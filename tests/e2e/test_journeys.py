@@ -1,0 +1,105 @@
+"""The main journeys, in a real browser."""
+
+import csv
+import io
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+
+def fire(page, trigger: str, **fields):
+    """Fill and submit the form of one action on a case or concern page."""
+    form = page.locator(f"form:has(input[name=trigger][value={trigger}])")
+    for name, value in fields.items():
+        field = form.locator(f"[name={name}]")
+        tag = field.evaluate("e => e.tagName")
+        if tag == "SELECT":
+            field.select_option(value)
+        elif value is True:
+            field.check()
+        else:
+            field.fill(value)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_a_case_goes_from_screened_to_cb_oversight_with_every_role_doing_its_step(site, login, shot):
+    case_url = f"{site.url}/cases/{site.case_id}"
+    lead = login("lead")
+    shot(lead, "my-work-team-lead")
+    lead.goto(case_url)
+    expect(lead.locator("h1")).to_have_text("Case FC-E2E-1")
+    expect(lead.locator("figure.diagram svg")).to_be_visible()
+    shot(lead, "case-screened")
+    fire(lead, "assign", reviewer="reviewer@qa.test", first_qa="qa1@qa.test", second_qa="qa2@qa.test")
+    expect(lead.locator(".flash.ok")).to_have_text("Done.")
+
+    reviewer = login("reviewer")
+    expect(reviewer.locator("main table").first).to_contain_text("FC-E2E-1")   # it is on their list
+    reviewer.goto(case_url)
+    fire(reviewer, "submit_review", review_date=f"{site.today:%Y-%m-%d}")
+    fire(reviewer, "submit_first_qa")
+    shot(reviewer, "case-first-qa")
+
+    first_qa = login("qa1")
+    first_qa.goto(case_url)
+    fire(first_qa, "return_to_reviewer", notes="Item 12: cite the assessment dates.")
+    reviewer.goto(case_url)
+    expect(reviewer.locator("form:has(input[value=resubmit])")).to_be_visible()
+    expect(reviewer.locator("form:has(input[value=submit_first_qa])")).to_have_count(0)
+    fire(reviewer, "resubmit")
+    first_qa.goto(case_url)
+    fire(first_qa, "pass_first_qa")
+
+    second_qa = login("qa2")
+    second_qa.goto(case_url)
+    fire(second_qa, "complete_qa")
+
+    lead.goto(case_url)
+    expect(lead.locator("p.summary")).to_contain_text("cb oversight")
+    expect(lead.locator("table").last).to_contain_text("Item 12: cite the assessment dates.")
+    shot(lead, "case-cb-oversight")
+    lead.goto(f"{site.url}/reviews")
+    shot(lead, "reviews")
+    lead.locator("main table a").first.click()
+    expect(lead.locator("h1")).to_contain_text("Regional review 3N")
+    shot(lead, "review")
+
+
+def test_a_step_someone_forgot_is_explained_not_lost(site, login):
+    lead = login("lead")
+    lead.goto(f"{site.url}/cases/{site.case_id}")
+    fire(lead, "assign", reviewer="reviewer@qa.test", first_qa="qa1@qa.test", second_qa="qa1@qa.test")
+    expect(lead.locator(".flash.error")).to_contain_text("three different people")
+    expect(lead.locator("p.summary")).to_contain_text("screened")
+
+
+def test_a_regional_leader_answers_a_concern(site, login, shot):
+    leader = login("leader")
+    expect(leader.locator("main")).to_contain_text("safety issue")
+    shot(leader, "my-work-regional-leader")
+    leader.goto(f"{site.url}/concerns")
+    shot(leader, "concerns")
+    leader.locator(f"a[href='/concerns/{site.concern_id}']").click()
+    fire(leader, "respond", corrective_action="Crib delivered and safe-sleep education given the same day.",
+         systemic_issue=True, prevention_plan="Safe-sleep checklist added to every home visit.")
+    expect(leader.locator("p.summary")).to_contain_text("responded")
+    expect(leader.locator("main")).to_contain_text("Crib delivered")
+    shot(leader, "concern-responded")
+
+
+def test_an_auditor_searches_and_exports_the_history(site, login, shot):
+    auditor = login("auditor")
+    auditor.goto(f"{site.url}/audit")
+    auditor.fill("input[name=actor]", "lead@qa.test")
+    auditor.click("form.filters button[type=submit]")
+    expect(auditor.locator("main table tbody tr").first).to_contain_text("lead@qa.test")
+    shot(auditor, "audit")
+    with auditor.expect_download() as download:
+        auditor.click("text=Export CSV")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert rows and {r["actor"] for r in rows} == {"lead@qa.test"}
+    assert {"screen", "notify_region"} <= {r["trigger"] for r in rows}
+    auditor.goto(f"{site.url}/cases/{site.case_id}")
+    expect(auditor.locator(".facts")).to_contain_text("(masked)")
+    shot(auditor, "case-as-auditor")
