@@ -67,9 +67,11 @@ def overdue(row: ConcernRow, now: datetime) -> bool:
 
 
 def list_concerns(uow: UnitOfWork, *, viewer: Actor, now: datetime, region: str | None = None,
-                  state: str | None = None, overdue_only: bool | None = None, after: int | None = None,
-                  limit: int = 50) -> list[ConcernRow]:
+                  state: str | None = None, overdue_only: bool | None = None, case_id: int | None = None,
+                  after: int | None = None, limit: int = 50) -> list[ConcernRow]:
     query = select(ConcernRow).order_by(ConcernRow.id).limit(limit)
+    if case_id is not None:
+        query = query.where(ConcernRow.case_id == case_id)
     if (scope := people.scoped_region(viewer)) is not None:
         query = query.where(ConcernRow.region == scope)
     if region is not None:

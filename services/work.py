@@ -26,34 +26,27 @@ class Work:
     concerns: list[tuple[ConcernRow, datetime | None]] = field(default_factory=list)
 
 
-def _due(uow: UnitOfWork, entity: str, ids: list[int]) -> dict[int, datetime]:
-    if not ids:
-        return {}
-    rows = uow.session.exec(select(Deadline.entity_id, Deadline.due_at).where(
-        Deadline.entity == entity, Deadline.entity_id.in_(ids), Deadline.stopped_at.is_(None)))
-    return {entity_id: due for entity_id, due in rows}
-
-
-def waiting_on(uow: UnitOfWork, *, viewer: Actor, limit: int = 500) -> Work:
-    """Overdue and soonest due first, then the rest by id."""
+def waiting_on(uow: UnitOfWork, *, viewer: Actor, limit: int = 100) -> Work:
+    """The `limit` most urgent of each: overdue and soonest due first, then the rest oldest first."""
     mine = [(getattr(CaseRow, assignee) == viewer.email) & (CaseRow.state == state)
             for state, assignee in CASE_ACTOR.items()]
     if viewer.has(Role.TEAM_LEAD):
         mine.append(CaseRow.state.in_(LEAD_STATES))
-    case_rows = list(uow.session.exec(select(CaseRow).where(or_(*mine)).order_by(CaseRow.id).limit(limit)))
+    clock = (Deadline.entity == "case") & (Deadline.entity_id == CaseRow.id) & Deadline.stopped_at.is_(None)
+    query = (select(CaseRow, Deadline.due_at).outerjoin(Deadline, clock).where(or_(*mine))
+             .order_by(Deadline.due_at.is_(None), Deadline.due_at, CaseRow.id).limit(limit))
+    if (scope := people.scoped_region(viewer)) is not None:
+        query = query.where(CaseRow.region == scope)
+    work = Work(cases=[(case, due) for case, due in uow.session.exec(query)])
     concern_filter = []
     if viewer.has(Role.TEAM_LEAD):
         concern_filter.append(ConcernRow.state.in_([ConcernState.REPORTED, ConcernState.RESPONDED]))
     if viewer.has(Role.REGIONAL_LEADER):
         concern_filter.append((ConcernRow.state == ConcernState.REGION_NOTIFIED) &
                               (ConcernRow.region == viewer.region))
-    concern_rows = list(uow.session.exec(select(ConcernRow).where(or_(*concern_filter)).order_by(ConcernRow.id)
-                                         .limit(limit))) if concern_filter else []
-    case_due = _due(uow, "case", [c.id for c in case_rows])
-    concern_due = {c.id: c.response_due for c in concern_rows if c.state == ConcernState.REGION_NOTIFIED}
-    soonest = (lambda pair: (pair[1] is None, pair[1] or 0, pair[0].id))
-    return Work(
-        cases=sorted(((c, case_due.get(c.id)) for c in case_rows if people.sees_region(viewer, c.region)),
-                     key=soonest),
-        concerns=sorted(((c, concern_due.get(c.id)) for c in concern_rows), key=soonest),
-    )
+    if concern_filter:
+        pending = ConcernRow.state == ConcernState.REGION_NOTIFIED
+        rows = uow.session.exec(select(ConcernRow).where(or_(*concern_filter))
+                                .order_by(~pending, ConcernRow.response_due, ConcernRow.id).limit(limit))
+        work.concerns = [(c, c.response_due if c.state == ConcernState.REGION_NOTIFIED else None) for c in rows]
+    return work

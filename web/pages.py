@@ -105,8 +105,7 @@ def case_page(case_id: int):
     with core().uow(write=False) as uow:
         row = cases.get_case(uow, case_id=case_id, viewer=viewer)
         history = cases.history(uow, case_id=case_id, viewer=viewer, limit=10_000)
-        open_concerns = [c for c in concerns.list_concerns(uow, viewer=viewer, now=core().now(), limit=500)
-                         if c.case_id == case_id]
+        open_concerns = concerns.list_concerns(uow, viewer=viewer, now=core().now(), case_id=case_id, limit=500)
         clocks = open_deadlines(uow, entity="case", entity_id=case_id)
         reviewers = people.emails_with_role(uow.session, Role.REVIEWER)
         qas = people.emails_with_role(uow.session, Role.QA)

@@ -80,11 +80,15 @@ class Lifecycle:
 
     def allowed_triggers(self, entity: Any) -> list[str]:
         """Triggers the current state offers (whoever is asking)."""
-        with self.attached(entity):
-            return self._offered(entity)
+        return self._offered(entity)
 
-    def _offered(self, attached: Any) -> list[str]:
-        return [t for t in self.machine.get_triggers(attached.state) if getattr(attached, f"may_{t}")()]
+    def _offered(self, entity: Any) -> list[str]:
+        """Read off the machine's own transitions and conditions, without attaching the entity: the
+        conditions are the entity's methods named in the definition, asked as transitions would."""
+        state = str(entity.state)
+        return [trigger for trigger in self.machine.get_triggers(state)
+                if any(all(getattr(entity, c.func)(None) == c.target for c in transition.conditions)
+                       for transition in self.machine.events[trigger].transitions[state])]
 
     def triggers_for(self, entity: Any, actor: Actor) -> list[str]:
         """Triggers this actor may fire now: what a page offers as buttons."""
@@ -96,17 +100,17 @@ class Lifecycle:
         if rule is None:
             raise ValidationFailed({"trigger": [f"unknown trigger {trigger!r}; known: {', '.join(self.rules)}"]})
         source = str(entity.state)
+        allowed = self._offered(entity)
+        if trigger not in allowed:
+            raise TransitionNotAllowed(trigger, source, allowed)
+        if not rule.may(actor, entity):
+            raise Forbidden(f"only {rule.who} may {trigger.replace('_', ' ')}", {"trigger": trigger})
+        clean = (rule.validate or no_fields)(fields, entity, ctx)
+        notes, problems = notes_of(fields, required=False)
+        if problems:
+            raise ValidationFailed({"notes": problems})
+        notes = clean.get("notes", notes)
         with self.attached(entity):
-            allowed = self._offered(entity)
-            if trigger not in allowed:
-                raise TransitionNotAllowed(trigger, source, allowed)
-            if not rule.may(actor, entity):
-                raise Forbidden(f"only {rule.who} may {trigger.replace('_', ' ')}", {"trigger": trigger})
-            clean = (rule.validate or no_fields)(fields, entity, ctx)
-            notes, problems = notes_of(fields, required=False)
-            if problems:
-                raise ValidationFailed({"notes": problems})
-            notes = clean.get("notes", notes)
             getattr(entity, trigger)(fields=clean, actor=actor, ctx=ctx, now=now)
         return rule.event(
             entity=self.entity, entity_id=entity.id, trigger=trigger, source=source,

@@ -18,12 +18,13 @@ FIELDS = {
     "submit_review": {"review_date", "notes"},
 }
 MASK = "(masked)"
+_COLUMNS = tuple(CaseReadSchema._declared_fields)
 
 
 def present(row) -> dict:
     """The case as the caller may see it: auditors do not see the names of people in case data."""
     viewer = caller()
-    data = {name: getattr(row, name) for name in CaseReadSchema().fields if hasattr(row, name)}
+    data = {name: getattr(row, name) for name in _COLUMNS if hasattr(row, name)}
     data["allowed_triggers"] = cases.allowed_triggers(row)
     data["my_triggers"] = cases.triggers_for(row, viewer)
     data["deadlines"] = cases.deadlines(core(), row)

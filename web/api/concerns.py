@@ -8,11 +8,12 @@ from web.api.schemas import ConcernCreateSchema, ConcernQuerySchema, ConcernRead
 
 blp = Blueprint("api_concerns", __name__, description="Concerns (corrective actions)")
 
+_COLUMNS = tuple(ConcernReadSchema._declared_fields)
 FIELDS = {"respond": {"corrective_action", "systemic_issue", "prevention_plan", "notes"}}
 
 
 def present(row) -> dict:
-    data = {name: getattr(row, name) for name in ConcernReadSchema().fields if hasattr(row, name)}
+    data = {name: getattr(row, name) for name in _COLUMNS if hasattr(row, name)}
     data["overdue"] = concerns.overdue(row, core().now())
     data["allowed_triggers"] = concerns.allowed_triggers(row)
     data["my_triggers"] = concerns.triggers_for(row, caller())

@@ -1,0 +1,209 @@
+"""HTTP latency and throughput: gunicorn (2 workers) on loopback over a database with 10,000 cases and
+100,000 audit records, driven from this (separate) process with 2 keep-alive connections, a fixed
+number of requests per scenario. /health in the same run is the framework's floor.
+
+    .venv/bin/python bench/http.py [--requests 400]
+
+Target: every page's p99 under 100 ms and within 5x of the floor's.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file's name would shadow the standard library's `http`: run from the repository root instead.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CASES, AUDIT = 10_000, 100_000
+PASSWORD = "bench-password"
+
+
+def build(path: Path) -> dict:
+    """The data set: staff through the services, then cases and a valid audit chain in bulk."""
+    from models.audit import GENESIS, record_hash
+    from models.tables import AuditRecord
+    from services import people, reviews
+    from services.core import bootstrap
+    from services.setup import init_db
+    from workflow.roles import Role
+
+    core = bootstrap(database_url=f"sqlite:///{path}", password_profile="fast")
+    init_db(core)
+    now = datetime.now(UTC)
+    with core.uow() as uow:
+        for name, roles in [("lead", [Role.TEAM_LEAD]), ("auditor", [Role.AUDITOR])] + [
+                (f"reviewer{n}", [Role.REVIEWER]) for n in range(20)] + [(f"qa{n}", [Role.QA]) for n in range(10)]:
+            people.add_user(uow.session, email=f"{name}@bench.test", name=name, roles=roles, password=PASSWORD,
+                            passwords=core.passwords)
+        uow.commit()
+    with core.uow(write=False) as uow:
+        lead = people.actor(uow.session, "lead@bench.test")
+    review_ids = []
+    with core.uow() as uow:
+        for month in range(40):
+            region = list(core.reference.regions)[month % 14]
+            review_ids.append(reviews.create_review(core, uow, actor=lead, region=region,
+                                                    review_month=f"{2020 + month // 12}-{month % 12 + 1:02d}",
+                                                    kind="measurement", now=now).id)
+        uow.commit()
+    core.engine.dispose()
+    states = ["sampled", "screened", "assigned", "reviewed", "first_qa", "second_qa", "cb_oversight", "finalized"]
+    db = sqlite3.connect(path)
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    regions = {rid: region for rid, region in db.execute("SELECT id, region FROM regional_reviews")}
+    rows = []
+    for n in range(CASES):
+        review_id = review_ids[n % len(review_ids)]
+        state = states[n % len(states)]
+        assigned = state not in ("sampled", "screened")
+        rows.append((review_id, regions[review_id], "foster_care" if n % 3 else "in_home", f"B-{n:05d}", state,
+                     f"C{n}", f"W{n % 97}", f"reviewer{n % 20}@bench.test" if assigned else None,
+                     f"qa{n % 10}@bench.test" if assigned else None, f"qa{(n + 1) % 10}@bench.test" if assigned else None,
+                     stamp, 1))
+    db.executemany("INSERT INTO cases (review_id, region, case_type, case_number, state, child_id, worker, reviewer, "
+                   "first_qa, second_qa, created_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    prev = db.execute("SELECT record_hash FROM audit_records ORDER BY id DESC LIMIT 1").fetchone()
+    prev = prev[0] if prev else GENESIS
+    audit = []
+    for n in range(AUDIT):
+        record = AuditRecord(entity="case", entity_id=n % CASES + 1, from_state="sampled", to_state="screened",
+                             trigger="screen", actor="lead@bench.test", at=now - timedelta(seconds=AUDIT - n),
+                             notes=None, prev_hash=prev)
+        prev = record_hash(record)
+        audit.append((record.entity, record.entity_id, record.from_state, record.to_state, record.trigger,
+                      record.actor, record.at.strftime("%Y-%m-%d %H:%M:%S.%f"), None, record.prev_hash, prev))
+    db.executemany("INSERT INTO audit_records (entity, entity_id, from_state, to_state, \"trigger\", actor, at, notes, "
+                   "prev_hash, record_hash) VALUES (?,?,?,?,?,?,?,?,?,?)", audit)
+    db.commit()
+    sampled = [r[0] for r in db.execute("SELECT id FROM cases WHERE state = 'sampled' ORDER BY id")]
+    db.execute("ANALYZE")
+    db.close()
+    return {"sampled": sampled}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    """One keep-alive connection with a session cookie."""
+
+    def __init__(self, port: int, cookie: str | None = None):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = cookie
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, float, http.client.HTTPResponse]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        data = None
+        if body is not None:
+            data, headers["Content-Type"] = json.dumps(body), "application/json"
+        started = time.perf_counter()
+        self.connection.request(method, path, body=data, headers=headers)
+        response = self.connection.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started, response
+
+
+def log_in(port: int, email: str) -> str:
+    status, _, response = Client(port).request("POST", "/api/v1/session", {"email": email, "password": PASSWORD})
+    assert status == 200, status
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
+def scenario(port: int, cookie: str | None, paths, count: int, connections: int = 2) -> dict:
+    """`count` requests over `connections` connections; each path() call gives (method, path, body)."""
+    latencies, statuses, lock = [], {}, threading.Lock()
+    share = count // connections
+
+    def drive():
+        client = Client(port, cookie)
+        mine = []
+        for _ in range(share):
+            method, path, body = paths()
+            status, seconds, _ = client.request(method, path, body)
+            mine.append(seconds)
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=drive) for _ in range(connections)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"p50": statistics.median(latencies) * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "rps": len(latencies) / elapsed, "statuses": statuses}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="qareview-http-"))
+    path = folder / "http.sqlite3"
+    data = build(path)
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SCHEDULER_ENABLED": "false", "SECRET_KEY": "bench",
+           "PASSWORD_HASH_PROFILE": "fast"}
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                               "--log-level", "warning", "web.wsgi:app"], cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            try:
+                Client(port).request("GET", "/health")
+                break
+            except OSError:
+                time.sleep(0.1)
+        lead = log_in(port, "lead@bench.test")
+        rng = random.Random(7)
+        sampled = iter(data["sampled"])
+        scenarios = {
+            "/health (floor)": (None, lambda: ("GET", "/health", None)),
+            "case page": (lead, lambda: ("GET", f"/cases/{rng.randint(1, CASES)}", None)),
+            "my-work page": (lead, lambda: ("GET", "/", None)),
+            "API case list": (lead, lambda: ("GET", f"/api/v1/cases?limit=50&cursor={rng.randint(1, CASES - 60)}", None)),
+            "API transition": (lead, lambda: ("POST", f"/api/v1/cases/{next(sampled)}/transitions",
+                                              {"trigger": "screen"})),
+        }
+        for cookie, paths in scenarios.values():      # warm both workers (templates, diagrams, statements)
+            scenario(port, cookie, paths, 20)
+        results = {name: scenario(port, cookie, paths, args.requests) for name, (cookie, paths) in scenarios.items()}
+    finally:
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+    floor = results["/health (floor)"]["p99"]
+    print(f"{CASES:,} cases, {AUDIT:,} audit records; gunicorn -w 2; {args.requests} requests per scenario "
+          f"over 2 keep-alive connections")
+    for name, r in results.items():
+        print(f"{name:16} p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  {r['rps']:6.0f} req/s  "
+              f"p99 {r['p99'] / floor:5.1f}x floor  statuses {r['statuses']}")
+    print("target: every page's p99 < 100 ms and within 5x of the floor")
+
+
+if __name__ == "__main__":
+    main()
