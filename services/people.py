@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from models.tables import ApiToken, Conflict, RegionRow, User, UserRole
+from models.tables import ApiToken, CaseRow, Conflict, RegionRow, User, UserRole
 from workflow.actors import SYSTEM, SYSTEM_ACTOR, Actor, Directory
 from workflow.errors import NotFound, ValidationFailed
 from workflow.lifecycle import collect
@@ -102,6 +102,10 @@ def declare_conflict(session: Session, *, email: str, case_id: int | None = None
     user = user_by_email(session, email)
     if sum(x is not None for x in (case_id, region, participant)) != 1:
         raise ValidationFailed({"conflict": ["name exactly one of: a case, a region, a participant"]})
+    if case_id is not None and session.get(CaseRow, case_id) is None:
+        raise ValidationFailed({"case_id": [f"no case {case_id}"]})
+    if region is not None and session.get(RegionRow, region) is None:
+        raise ValidationFailed({"region": [f"unknown region {region}"]})
     conflict = Conflict(user_id=user.id, case_id=case_id, region=region, participant=participant, note=note)
     session.add(conflict)
     return conflict

@@ -1,0 +1,64 @@
+"""The pages: what each person sees, and bad form input answered in words, never a 500."""
+
+import pytest
+
+from services import people
+from workflow.roles import Role
+
+
+@pytest.fixture
+def admin(app, unit, client_as):
+    core = app.extensions["qareview"]
+    with core.uow() as uow:
+        people.add_user(uow.session, email="admin@qa.test", name="Admin", roles=[Role.ADMIN],
+                        password="correct horse", passwords=core.passwords)
+        uow.commit()
+    return client_as("admin")
+
+
+def test_my_work_lists_what_waits_on_each_person(client_as, unit):
+    lead = client_as("lead").get("/").data.decode()
+    assert "FC-000" in lead and "Cases waiting on me (4)" in lead   # sampled and screened: the lead's step
+    reviewer = client_as("reviewer").get("/").data.decode()
+    assert "Nothing is waiting on you." in reviewer
+    leader = client_as("leader").get("/").data.decode()
+    assert f"/concerns/{unit.concern_3n}" in leader and f"/concerns/{unit.concern_2e}" not in leader
+
+
+def test_the_case_page_offers_only_this_persons_actions(client_as, unit):
+    page = client_as("lead").get(f"/cases/{unit.cases_3n[0]}").data.decode()
+    assert 'value="assign"' in page and 'value="eliminate"' in page
+    page = client_as("reviewer").get(f"/cases/{unit.cases_3n[0]}").data.decode()
+    assert "the next step belongs to someone else" in page
+
+
+@pytest.mark.parametrize("form", [
+    {"email": "nobody@qa.test", "case_id": "1"},
+    {"email": "qa1@qa.test", "case_id": "99999"},
+    {"email": "qa1@qa.test", "region": "9Z"},
+    {"email": "qa1@qa.test"},
+    {"email": "qa1@qa.test", "case_id": "1", "region": "3N"},
+])
+def test_bad_conflict_declarations_are_refused_in_words(admin, form):
+    response = admin.post("/admin/conflicts", data=form, follow_redirects=True)
+    assert response.status_code in (200, 404)
+    assert "Conflict of interest recorded" not in response.data.decode()
+
+
+@pytest.mark.parametrize("form", [
+    {"trigger": "assign", "reviewer": "reviewer@qa.test", "first_qa": "qa1@qa.test", "second_qa": "qa1@qa.test"},
+    {"trigger": "submit_review", "review_date": "not a date"},
+    {"trigger": "warp"},
+    {"trigger": "assign", "version": "1"},
+])
+def test_bad_case_actions_are_explained_and_change_nothing(client_as, unit, form):
+    client = client_as("lead")
+    case_id = unit.cases_3n[0]
+    page = client.post(f"/cases/{case_id}/fire", data=form, follow_redirects=True).data.decode()
+    assert 'class="flash error"' in page
+    assert client.get(f"/api/v1/cases/{case_id}").json["state"] == "screened"
+
+
+def test_the_audit_page_refuses_bad_dates_in_words(admin):
+    response = admin.get("/audit?since=yesterday")
+    assert response.status_code == 422 and b"YYYY-MM-DD" in response.data
