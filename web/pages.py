@@ -133,18 +133,23 @@ def _version() -> int | None:
 @blueprint.post("/cases/<id:case_id>/fire")
 @login_required
 def case_fire(case_id: int):
+    return _act(cases.fire, ".case_page", case_id=case_id)
+
+
+def _act(fire, page: str, **ids):
+    """Fire the posted trigger; a refusal is flashed in words (an unknown id stays a 404)."""
     c = core()
     try:
         with c.uow() as uow:
-            cases.fire(c, uow, case_id=case_id, trigger=request.form.get("trigger", ""), actor=current_user.actor,
-                       fields=_form_fields(), version=_version(), now=c.now())
+            fire(c, uow, **ids, trigger=request.form.get("trigger", ""), actor=current_user.actor,
+                 fields=_form_fields(), version=_version(), now=c.now())
             uow.commit()
         flash("Done.", "ok")
     except DomainError as error:
         if error.code == "not_found":
             raise
         flash(_explain(error), "error")
-    return redirect(url_for(".case_page", case_id=case_id))
+    return redirect(url_for(page, **ids))
 
 
 def _explain(error: DomainError) -> str:
@@ -200,18 +205,7 @@ def concern_page(concern_id: int):
 @blueprint.post("/concerns/<id:concern_id>/fire")
 @login_required
 def concern_fire(concern_id: int):
-    c = core()
-    try:
-        with c.uow() as uow:
-            concerns.fire(c, uow, concern_id=concern_id, trigger=request.form.get("trigger", ""),
-                          actor=current_user.actor, fields=_form_fields(), version=_version(), now=c.now())
-            uow.commit()
-        flash("Done.", "ok")
-    except DomainError as error:
-        if error.code == "not_found":
-            raise
-        flash(_explain(error), "error")
-    return redirect(url_for(".concern_page", concern_id=concern_id))
+    return _act(concerns.fire, ".concern_page", concern_id=concern_id)
 
 
 def _audit_query():

@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint
 
 from models.audit import audit_records
-from web.api.cases import transition
+from web.api.cases import history_item
 from web.api.common import after_cursor, core, page
 from web.api.schemas import AuditItemSchema, AuditQuerySchema, page_of
 from web.auth import roles_required
@@ -23,5 +23,5 @@ def list_audit(query):
                              actor=query.get("actor"), trigger=query.get("trigger"), since=query.get("since"),
                              until=query.get("until"), after=after_cursor(query.get("cursor")),
                              limit=query["limit"] + 1)
-        return page(rows, query["limit"], transition)
+        return page(rows, query["limit"], history_item)
 

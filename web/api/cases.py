@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint
 
 from services import cases
-from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
+from web.api.common import after_cursor, caller, core, login_required, page, transition
 from web.api.schemas import (CaseQuerySchema, CaseReadSchema, HistoryItemSchema, PageQuerySchema,
                              TransitionRequestSchema, page_of)
 from workflow.roles import Role
@@ -64,13 +64,7 @@ def get_case(case_id):
 @blp.response(200, CaseReadSchema)
 def fire(body, case_id):
     """Fire a trigger: 409 if the state does not offer it (or `version` is stale), 403 if not yours."""
-    fields = trigger_fields(body, FIELDS)
-    c = core()
-    with c.uow() as uow:
-        row = cases.fire(c, uow, case_id=case_id, trigger=body["trigger"], actor=caller(), fields=fields,
-                         version=body.get("version"), now=c.now())
-        uow.commit()
-        return present(row)
+    return transition(cases.fire, body, FIELDS, present, case_id=case_id)
 
 
 @blp.route("/cases/<id:case_id>/history", methods=["GET"])
@@ -82,10 +76,10 @@ def history(query, case_id):
     with core().uow(write=False) as uow:
         rows = cases.history(uow, case_id=case_id, viewer=caller(), after=after_cursor(query.get("cursor")),
                              limit=query["limit"] + 1)
-        return page(rows, query["limit"], transition)
+        return page(rows, query["limit"], history_item)
 
 
-def transition(record) -> dict:
+def history_item(record) -> dict:
     """An audit record as a history item; a creation has no `from`."""
     return {"id": record.id, "entity": record.entity, "entity_id": record.entity_id,
             "from_state": record.from_state or None, "to_state": record.to_state, "trigger": record.trigger,

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from web.auth import core
 
-__all__ = ["core", "login_required", "caller", "page", "after_cursor", "trigger_fields"]
+__all__ = ["core", "login_required", "caller", "page", "after_cursor", "transition"]
 
 
 def caller():
@@ -28,6 +28,17 @@ def page(rows: Sequence, limit: int, present) -> dict:
     """`rows` fetched with limit + 1: the extra one only says there is a next page."""
     items = [present(r) for r in rows[:limit]]
     return {"items": items, "next": str(rows[limit - 1].id) if len(rows) > limit else None}
+
+
+def transition(fire, body: Mapping, allowed: Mapping[str, set[str]], present, **ids) -> dict:
+    """Fire the requested trigger through the service `fire` in one transaction; the entity after it."""
+    fields = trigger_fields(body, allowed)
+    c = core()
+    with c.uow() as uow:
+        row = fire(c, uow, **ids, trigger=body["trigger"], actor=caller(), fields=fields,
+                   version=body.get("version"), now=c.now())
+        uow.commit()
+        return present(row)
 
 
 def trigger_fields(body: Mapping, allowed: Mapping[str, set[str]]) -> dict:

@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint
 
 from services import concerns
-from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
+from web.api.common import after_cursor, caller, core, login_required, page, transition
 from web.api.schemas import ConcernCreateSchema, ConcernQuerySchema, ConcernReadSchema, TransitionRequestSchema, page_of
 
 blp = Blueprint("api_concerns", __name__, description="Concerns (corrective actions)")
@@ -63,10 +63,4 @@ def get(concern_id):
 @blp.response(200, ConcernReadSchema)
 def fire(body, concern_id):
     """notify_region, respond, accept, request_more."""
-    fields = trigger_fields(body, FIELDS)
-    c = core()
-    with c.uow() as uow:
-        row = concerns.fire(c, uow, concern_id=concern_id, trigger=body["trigger"], actor=caller(), fields=fields,
-                            version=body.get("version"), now=c.now())
-        uow.commit()
-        return present(row)
+    return transition(concerns.fire, body, FIELDS, present, concern_id=concern_id)
