@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Execution option asking SQLite to take the write lock when the transaction begins.
@@ -52,9 +52,21 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+#: PostgreSQL advisory lock key serialising migrations, so several processes may start at once.
+_MIGRATION_LOCK = 0x5141_6D67  # "QAmg"
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (creating it on an empty database)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def is_migrated(engine: Engine) -> bool:
+    """Whether this database has been given a schema at all."""
+    with engine.connect() as connection:
+        return inspect(connection).has_table("alembic_version")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import delete
 
-from models.database import migrate
+from models.database import is_migrated, migrate
 from models.tables import CalendarEntry, RegionRow
 from services.core import Core
 
@@ -21,3 +21,9 @@ def init_db(core: Core) -> dict[str, int]:
         uow.commit()
     return {"regions": len(core.reference.regions),
             "calendar": sum(len(c) for c in core.reference.calendar.values())}
+
+
+def ensure_ready(core: Core) -> None:
+    """An empty database (the embedded default on first start) gets its schema and reference data."""
+    if not is_migrated(core.engine):
+        init_db(core)

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.core import bootstrap
+from services.setup import ensure_ready
 from web.settings import load_settings
 
 
@@ -15,13 +16,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = load_settings(overrides, Path(app.instance_path))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings)
-    app.extensions["qareview"] = bootstrap(
+    app.extensions["qareview"] = core = bootstrap(
         database_url=settings["DATABASE_URL"],
         timezone=settings["TIMEZONE"],
         config_dir=Path(settings["CONFIG_DIR"]),
         password_profile=settings["PASSWORD_HASH_PROFILE"],
         public_url=settings["PUBLIC_URL"],
     )
+    ensure_ready(core)
 
     from web import api, auth, cli, errors, pages, security
     errors.register(app)

@@ -33,3 +33,12 @@ def test_the_migrations_build_exactly_the_models(core):
     with core.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
+
+
+def test_a_new_empty_database_is_ready_on_first_start(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.sqlite3", "TESTING": True,
+                      "SCHEDULER_ENABLED": False})
+    client = app.test_client()
+    assert client.post("/api/v1/session", json={"email": "x@y.org", "password": "nope"}).status_code == 401
+    assert app.test_cli_runner().invoke(args=["deadlines"]).output.strip() == "no open deadlines"
+    app.extensions["qareview"].engine.dispose()
