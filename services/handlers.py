@@ -21,7 +21,7 @@ def _local(core: Core, moment) -> str:
     return moment.astimezone(core.calendar.tz).strftime("%A %d %B %Y, %H:%M %Z") if moment else ""
 
 
-def _case_message(headline: str, recipients: Callable[[CaseRow, events.Transitioned], list]):
+def _case_message(headline: str, recipients: Callable[[UnitOfWork, CaseRow, events.Transitioned], list]):
     def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
         case = uow.session.get(CaseRow, event.entity_id)
         due = None
@@ -30,21 +30,13 @@ def _case_message(headline: str, recipients: Callable[[CaseRow, events.Transitio
         message = render("case_step", headline=headline, case_number=case.case_number,
                          case_type=case.case_type.replace("_", " "), region=case.region, state=case.state,
                          actor=event.actor, notes=event.notes, due=due, link=core.link(f"/cases/{case.id}"))
-        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients(case, event), message=message,
+        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients(uow, case, event), message=message,
                 now=event.at)
     return handle
 
 
 def case_deadline(core: Core, case: CaseRow):
     return due_at(core.reference.clocks["finalize"], case.review_date, core.calendar)
-
-
-def _supervisors(core: Core, uow: UnitOfWork):
-    return emails_with_role(uow.session, Role.UNIT_SUPERVISOR)
-
-
-def _qa_completed(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
-    _case_message("QA is complete", lambda case, e: _supervisors(core, uow))(core, uow, event, record)
 
 
 def _review_sent_to_cb(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
@@ -75,15 +67,16 @@ def _concern_message(headline: str, to_region: bool):
 
 MESSAGES: dict[type, list[Callable]] = {
     events.CaseAssigned: [_case_message("You are assigned to a case review",
-                                        lambda c, e: [c.reviewer, c.first_qa, c.second_qa])],
-    events.SentToFirstQa: [_case_message("A case review is ready for first-level QA", lambda c, e: [c.first_qa])],
-    events.ReturnedToReviewer: [_case_message("First-level QA returned a case review", lambda c, e: [c.reviewer])],
+                                        lambda uow, c, e: [c.reviewer, c.first_qa, c.second_qa])],
+    events.SentToFirstQa: [_case_message("A case review is ready for first-level QA", lambda uow, c, e: [c.first_qa])],
+    events.ReturnedToReviewer: [_case_message("First-level QA returned a case review", lambda uow, c, e: [c.reviewer])],
     events.Resubmitted: [_case_message("A corrected case review is back for QA",
-                                       lambda c, e: [c.first_qa if e.dest == "first_qa" else c.second_qa])],
-    events.FirstQaPassed: [_case_message("A case review is ready for second-level QA", lambda c, e: [c.second_qa])],
+                                       lambda uow, c, e: [c.first_qa if e.dest == "first_qa" else c.second_qa])],
+    events.FirstQaPassed: [_case_message("A case review is ready for second-level QA", lambda uow, c, e: [c.second_qa])],
     events.CorrectionsRequested: [_case_message("Second-level QA requested corrections",
-                                                lambda c, e: [c.reviewer, c.first_qa])],
-    events.QaCompleted: [_qa_completed],
+                                                lambda uow, c, e: [c.reviewer, c.first_qa])],
+    events.QaCompleted: [_case_message("QA is complete",
+                                       lambda uow, c, e: emails_with_role(uow.session, Role.UNIT_SUPERVISOR))],
     events.ReviewSentToCb: [_review_sent_to_cb],
     events.RegionNotified: [_concern_message("A concern needs your region's response", to_region=True)],
     events.MoreRequested: [_concern_message("More is needed on a concern response", to_region=True)],
