@@ -90,6 +90,13 @@ def fire(core: Core, uow: UnitOfWork, *, case_id: int, trigger: str, actor: Acto
     return row
 
 
+def original_identity(uow: UnitOfWork, *, row: CaseRow, viewer: Actor) -> DeidentificationMap | None:
+    """The identifiers a de-identified case had: for team leads only."""
+    if row.deidentified_at is None or not viewer.has(Role.TEAM_LEAD):
+        return None
+    return uow.session.get(DeidentificationMap, row.id)
+
+
 def allowed_triggers(row: CaseRow) -> list[str]:
     return CASE_LIFECYCLE.allowed_triggers(to_entity(CaseReview, row))
 

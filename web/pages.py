@@ -109,11 +109,12 @@ def case_page(case_id: int):
         clocks = open_deadlines(uow, entity="case", entity_id=case_id)
         reviewers = people.emails_with_role(uow.session, Role.REVIEWER)
         qas = people.emails_with_role(uow.session, Role.QA)
+        identity = cases.original_identity(uow, row=row, viewer=viewer)
     return render_template(
         "case.html", case=row, history=history, concerns=open_concerns, clocks=clocks,
         mine=cases.triggers_for(row, viewer), diagram=lifecycle_svg(CASE_LIFECYCLE, row.state),
         reasons=core().reference.elimination_reasons, reviewers=reviewers, qas=qas,
-        concern_types=core().reference.concern_types,
+        concern_types=core().reference.concern_types, identity=identity,
         masked=viewer.roles == {Role.AUDITOR})
 
 

@@ -88,6 +88,28 @@ def test_a_regional_leader_answers_a_concern(site, login, shot):
     shot(leader, "concern-responded")
 
 
+def test_the_login_and_admin_pages(site, browser, login, shot):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{site.url}/login")
+    shot(page, "login")
+    page.fill("input[name=email]", "lead@qa.test")
+    page.fill("input[name=password]", "wrong password")
+    page.click("form button[type=submit]")
+    expect(page.locator(".flash.error")).to_have_text("Wrong e-mail or password.")
+    page.close()
+    from services import people
+    from workflow.roles import Role
+    core = site.app.extensions["qareview"]
+    with core.uow() as uow:
+        people.add_user(uow.session, email="admin@qa.test", name="Ada Admin", roles=[Role.ADMIN],
+                        password="correct horse", passwords=core.passwords)
+        uow.commit()
+    admin = login("admin")
+    admin.goto(f"{site.url}/admin")
+    expect(admin.locator("main table").first).to_contain_text("leader@qa.test")
+    shot(admin, "admin")
+
+
 def test_an_auditor_searches_and_exports_the_history(site, login, shot):
     auditor = login("auditor")
     auditor.goto(f"{site.url}/audit")

@@ -62,3 +62,20 @@ def test_bad_case_actions_are_explained_and_change_nothing(client_as, unit, form
 def test_the_audit_page_refuses_bad_dates_in_words(admin):
     response = admin.get("/audit?since=yesterday")
     assert response.status_code == 422 and b"YYYY-MM-DD" in response.data
+
+
+def test_only_team_leads_see_what_a_deidentified_case_was_called(app, client_as, unit):
+    from services import cases
+    from models.tables import CaseRow
+    core = app.extensions["qareview"]
+    case_id = unit.cases_3n[0]
+    with core.uow() as uow:
+        row = uow.session.get(CaseRow, case_id)
+        row.state, row.finalized_at = "finalized", core.now()
+        uow.commit()
+    with core.uow() as uow:
+        cases.fire(core, uow, case_id=case_id, trigger="deidentify", actor=unit.staff.lead, fields={}, now=core.now())
+        uow.commit()
+    assert "Before de-identification</dt><dd>case FC-000" in client_as("lead").get(f"/cases/{case_id}").data.decode()
+    page = client_as("reviewer").get(f"/cases/{case_id}").data.decode()
+    assert "Before de-identification" not in page and "FC-000" not in page
