@@ -116,7 +116,11 @@ def actors(session: Session, emails: Iterable[str]) -> Directory:
     wanted = {normalize_email(e) for e in emails if isinstance(e, str)}
     if not wanted:
         return Directory()
-    users = session.exec(select(User).where(User.email.in_(wanted), User.active)).all()
+    return as_actors(session, session.exec(select(User).where(User.email.in_(wanted), User.active)).all())
+
+
+def as_actors(session: Session, users: list[User]) -> Directory:
+    """Actors for rows already loaded: their roles and conflicts in two queries."""
     ids = [u.id for u in users]
     roles: dict[int, set[Role]] = {i: set() for i in ids}
     for user_id, role in session.exec(select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(ids))):

@@ -8,6 +8,7 @@ from functools import wraps
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
+from models.tables import User
 from services import people
 from services.core import Core
 from workflow.actors import Actor
@@ -40,12 +41,12 @@ def _session_user(user) -> SessionUser | None:
     if user is None or not user.active:
         return None
     with core().uow(write=False) as uow:
-        return SessionUser(id=user.id, email=user.email, name=user.name, actor=people.actor(uow.session, user.email))
+        actor = people.as_actors(uow.session, [user]).get(user.email)
+    return SessionUser(id=user.id, email=user.email, name=user.name, actor=actor)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    from models.tables import User
     if not user_id.isdigit():
         return None
     with core().uow(write=False) as uow:

@@ -107,12 +107,14 @@ def case_page(case_id: int):
         history = cases.history(uow, case_id=case_id, viewer=viewer, limit=10_000)
         open_concerns = concerns.list_concerns(uow, viewer=viewer, now=core().now(), case_id=case_id, limit=500)
         clocks = open_deadlines(uow, entity="case", entity_id=case_id)
-        reviewers = people.emails_with_role(uow.session, Role.REVIEWER)
-        qas = people.emails_with_role(uow.session, Role.QA)
+        mine = cases.triggers_for(row, viewer)
+        assigning = "assign" in mine  # the people to choose from are needed only then
+        reviewers = people.emails_with_role(uow.session, Role.REVIEWER) if assigning else []
+        qas = people.emails_with_role(uow.session, Role.QA) if assigning else []
         identity = cases.original_identity(uow, row=row, viewer=viewer)
     return render_template(
         "case.html", case=row, history=history, concerns=open_concerns, clocks=clocks,
-        mine=cases.triggers_for(row, viewer), diagram=lifecycle_svg(CASE_LIFECYCLE, row.state),
+        mine=mine, diagram=lifecycle_svg(CASE_LIFECYCLE, row.state),
         reasons=core().reference.elimination_reasons, reviewers=reviewers, qas=qas,
         concern_types=core().reference.concern_types, identity=identity,
         masked=viewer.roles == {Role.AUDITOR})
