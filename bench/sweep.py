@@ -28,8 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)
 
+from bench.scratch import ADMIN, scratch_databases, sqlalchemy_url  # noqa: E402
+
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
-ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 RUNS = 5
 
 
@@ -177,33 +178,19 @@ def bench_sqlite(folder: Path, total: int, due: int, small_total: int) -> None:
 
 
 def bench_postgres(total: int, due: int, small_total: int) -> None:
-    import psycopg
-    try:
-        admin = psycopg.connect(ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        print("PostgreSQL not reachable: skipped")
-        return
-    base = ADMIN.rsplit("/", 1)[0]
-    made = []
-    try:
+    with scratch_databases(ADMIN) as new:
+        if new is None:
+            return
+
         def database(n: int, tag: str) -> str:
-            name = f"qareview_bench_sweep_{tag}"
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {name}")
-            made.append(name)
-            url = f"{base}/{name}"
-            fill_postgres(url, build(url.replace("postgresql://", "postgresql+psycopg://")), n, due)
-            return url.replace("postgresql://", "postgresql+psycopg://")
+            url = new(f"qareview_bench_sweep_{tag}")
+            fill_postgres(url, build(sqlalchemy_url(url)), n, due)
+            return sqlalchemy_url(url)
 
         sweep = child("sweep", database(total, "a"))
         naive = child("naive", database(total, "b"))
         small = child("sweep", database(small_total, "c"))
         report("PostgreSQL", total, sweep, naive, small | {"total": small_total})
-    finally:
-        for name in made:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -24,6 +24,7 @@ from datetime import UTC, datetime  # noqa: E402
 
 import psycopg  # noqa: E402
 
+from bench.scratch import scratch_databases, sqlalchemy_url  # noqa: E402
 from services import cases, people, reviews  # noqa: E402
 from services.core import bootstrap  # noqa: E402
 from services.setup import init_db  # noqa: E402
@@ -155,31 +156,16 @@ def main() -> None:
 
 
 def bench_postgres(admin_url: str, count: int) -> None:
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        print("PostgreSQL  not reachable: skipped")
-        return
-    base = admin_url.rsplit("/", 1)[0]
-    names = ["qareview_bench_ours", "qareview_bench_raw"]
-    try:
-        for name in names:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {name}")
-        results = []
-        for name in names:
-            core, actors, ids = prepare(f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}")
-            if name.endswith("ours"):
-                results.append(run_service(core, actors, ids, count))
-            else:
-                results.append(run_raw_postgres(f"{base}/{name}", ids, count))
-            core.engine.dispose()
-        report("PostgreSQL", count, *results)
-    finally:
-        for name in names:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
+    with scratch_databases(admin_url) as new:
+        if new is None:
+            return
+        ours, raw = new("qareview_bench_ours"), new("qareview_bench_raw")
+        core, actors, ids = prepare(sqlalchemy_url(ours))
+        mine = run_service(core, actors, ids, count)
+        core.engine.dispose()
+        core, _, ids = prepare(sqlalchemy_url(raw))
+        core.engine.dispose()
+        report("PostgreSQL", count, mine, run_raw_postgres(raw, ids, count))
 
 if __name__ == "__main__":
     main()
