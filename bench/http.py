@@ -38,7 +38,7 @@ PASSWORD = "bench-password"
 
 def build(path: Path) -> dict:
     """The data set: staff through the services, then cases and a valid audit chain in bulk."""
-    from models.audit import GENESIS, record_hash
+    from models.audit import GENESIS, hash_of
     from models.tables import AuditRecord
     from services import people, reviews
     from services.core import bootstrap
@@ -87,7 +87,7 @@ def build(path: Path) -> dict:
         record = AuditRecord(entity="case", entity_id=n % CASES + 1, from_state="sampled", to_state="screened",
                              trigger="screen", actor="lead@bench.test", at=now - timedelta(seconds=AUDIT - n),
                              notes=None, prev_hash=prev)
-        prev = record_hash(record)
+        prev = hash_of(record)
         audit.append((record.entity, record.entity_id, record.from_state, record.to_state, record.trigger,
                       record.actor, record.at.strftime("%Y-%m-%d %H:%M:%S.%f"), None, record.prev_hash, prev))
     db.executemany("INSERT INTO audit_records (entity, entity_id, from_state, to_state, \"trigger\", actor, at, notes, "

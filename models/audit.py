@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from models.tables import AuditRecord
@@ -18,39 +17,45 @@ GENESIS = "0" * 64
 _CHAIN_LOCK = 0x5141_7265  # "QAre"
 
 
-def record_hash(record: AuditRecord) -> str:
-    content = [
-        record.prev_hash, record.entity, record.entity_id, record.from_state, record.to_state,
-        record.trigger, record.actor, record.at.astimezone(UTC).isoformat(timespec="microseconds"),
-        record.notes,
-    ]
+#: The fields a record's hash covers, in order.
+HASHED = ("prev_hash", "entity", "entity_id", "from_state", "to_state", "trigger", "actor", "at", "notes")
+
+
+def record_hash(*, prev_hash: str, entity: str, entity_id: int | None, from_state: str, to_state: str,
+                trigger: str, actor: str, at: datetime, notes: str | None) -> str:
+    content = [prev_hash, entity, entity_id, from_state, to_state, trigger, actor,
+               at.astimezone(UTC).isoformat(timespec="microseconds"), notes]
     return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
-class AuditLog:
-    """Appends to the chain inside the caller's transaction."""
+def hash_of(record: AuditRecord) -> str:
+    """The hash a stored record's content should have."""
+    return record_hash(**{name: getattr(record, name) for name in HASHED})
 
-    def __init__(self, session: Session):
-        self.session = session
+
+class AuditLog:
+    """Appends to the chain inside the unit of work's transaction, with driver-level statements."""
+
+    def __init__(self, uow):
+        self._uow = uow
         self._head: str | None = None
 
     def _chain_head(self) -> str:
         if self._head is None:
-            if self.session.get_bind().dialect.name == "postgresql":
-                self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-            last = select(AuditRecord.record_hash).order_by(AuditRecord.id.desc()).limit(1)
-            self._head = self.session.exec(last).first() or GENESIS
+            db = self._uow.db
+            if db.postgres:
+                db.execute("SELECT pg_advisory_xact_lock(:k)", {"k": _CHAIN_LOCK})
+            last = db.execute("SELECT record_hash FROM audit_records ORDER BY id DESC LIMIT 1").fetchone()
+            self._head = last[0] if last else GENESIS
         return self._head
 
-    def append(self, event: Transitioned, entity_id: int | None = None) -> AuditRecord:
-        record = AuditRecord(
-            entity=event.entity, entity_id=event.entity_id if entity_id is None else entity_id,
-            from_state=event.source, to_state=event.dest, trigger=event.trigger, actor=event.actor,
-            at=event.at, notes=event.notes, prev_hash=self._chain_head(),
-        )
-        record.record_hash = self._head = record_hash(record)
-        self.session.add(record)
-        return record
+    def append(self, event: Transitioned) -> int:
+        """Record one transition; the new record's id."""
+        values = {"prev_hash": self._chain_head(), "entity": event.entity, "entity_id": event.entity_id,
+                  "from_state": event.source, "to_state": event.dest, "trigger": event.trigger,
+                  "actor": event.actor, "at": event.at, "notes": event.notes}
+        values["record_hash"] = self._head = record_hash(**values)
+        return self._uow.db.insert(AuditRecord, values)
 
 
 def audit_records(uow, *, entity: str | None = None, entity_id: int | None = None, actor: str | None = None,
@@ -86,7 +91,7 @@ def verify_chain(session: Session, batch: int = 2000) -> tuple[int, Broken | Non
             if record.prev_hash != expected_prev:
                 return checked, Broken(record.id, "its previous-hash does not match the record before it "
                                                   "(a record was removed, inserted or reordered)")
-            if record_hash(record) != record.record_hash:
+            if hash_of(record) != record.record_hash:
                 return checked, Broken(record.id, "its content does not match its hash (the record was changed)")
             expected_prev = record.record_hash
             checked += 1

@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from models.audit import AuditLog
+from models.driver import Driver
 from workflow.errors import StaleVersion
 
 
@@ -20,8 +21,16 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
-        self.audit = AuditLog(self.session)
+        self._driver: Driver | None = None
+        self.audit = AuditLog(self)
         return self
+
+    @property
+    def db(self) -> Driver:
+        """Driver-level statements in this unit's transaction (begun on first use)."""
+        if self._driver is None:
+            self._driver = Driver(self.session.connection())
+        return self._driver
 
     def __exit__(self, *exc) -> None:
         # close() rolls back whatever was not committed, and keeps loaded rows readable afterwards.
@@ -36,3 +45,6 @@ class UnitOfWork:
     def commit(self) -> None:
         self.flush()
         self.session.commit()
+        # The next transaction may run on another pooled connection, and must lock the chain anew.
+        self._driver = None
+        self.audit = AuditLog(self)

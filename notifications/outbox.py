@@ -5,23 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
-
-from models.tables import OutboxMessage
+from models.unit_of_work import UnitOfWork
 from notifications.render import Message
 
+_INSERT = ("INSERT INTO outbox (key, recipients, subject, body_text, body_html, status, attempts, next_attempt_at, "
+           "created_at) VALUES (:key, :recipients, :subject, :body_text, :body_html, 'pending', 0, :now, :now) "
+           "ON CONFLICT (key) DO NOTHING")
 
-def enqueue(session: Session, *, key: str, recipients: Iterable[str], message: Message, now: datetime) -> bool:
+
+def enqueue(uow: UnitOfWork, *, key: str, recipients: Iterable[str], message: Message, now: datetime) -> bool:
     """Queue a message once per key (a second enqueue with the same key is a no-op: False),
     deliverable from `now`, the moment of the change it reports."""
     to = sorted({r for r in recipients if r})
     if not to:
         return False
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(
-        key=key, recipients=",".join(to), subject=message.subject, body_text=message.text,
-        body_html=message.html, status="pending", attempts=0, next_attempt_at=now, created_at=now,
-    ).on_conflict_do_nothing(index_elements=["key"])
-    return session.connection().execute(statement).rowcount == 1  # Core: no ORM bookkeeping needed
+    values = {"key": key, "recipients": ",".join(to), "subject": message.subject, "body_text": message.text,
+              "body_html": message.html, "now": now}
+    return uow.db.execute(_INSERT, values).rowcount == 1

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import select
@@ -14,12 +15,13 @@ from models.unit_of_work import UnitOfWork
 from services import people, reviews
 from services.core import Core
 from services.history import record
-from services.records import to_entity, to_row
+from services.records import changes, to_entity
 from workflow.actors import Actor
 from workflow.case_lifecycle import ASSIGNEES, CASE_LIFECYCLE, CaseContext, CaseReview
 from workflow.errors import Forbidden, NotFound, StaleVersion
 from workflow.events import CaseDeidentified, Transitioned
 from workflow.lifecycle import collect
+from workflow.review_lifecycle import could_advance
 from workflow.roles import Role
 from workflow.states import CaseState, CaseType, ReviewState
 
@@ -58,11 +60,11 @@ def add_case(core: Core, uow: UnitOfWork, *, actor: Actor, review_id: int, case_
     return row
 
 
-def case_context(core: Core, uow: UnitOfWork, review: ReviewRow, *, fields: Mapping[str, Any],
+def case_context(core: Core, uow: UnitOfWork, review_month: date, *, fields: Mapping[str, Any],
                  now: datetime) -> CaseContext:
     wanted = [fields.get(role) for role in ASSIGNEES]
     return CaseContext(
-        review_month=review.review_month,
+        review_month=review_month,
         today=core.calendar.local_date(now),
         reasons=frozenset(core.reference.elimination_reasons),
         directory=people.actors(uow.session, [w for w in wanted if isinstance(w, str)]),
@@ -71,23 +73,31 @@ def case_context(core: Core, uow: UnitOfWork, review: ReviewRow, *, fields: Mapp
 
 
 def fire(core: Core, uow: UnitOfWork, *, case_id: int, trigger: str, actor: Actor,
-         fields: Mapping[str, Any], version: int | None = None, now: datetime) -> CaseRow:
-    """Apply one trigger: the case, its audit record, its messages and its review's move, together."""
-    row = get_case(uow, case_id=case_id, viewer=actor)
-    if version is not None and version != row.version:
-        raise StaleVersion(version, row.version)
-    review = reviews.get_review(uow, row.review_id)
-    case = to_entity(CaseReview, row)
+         fields: Mapping[str, Any], version: int | None = None, now: datetime) -> SimpleNamespace:
+    """Apply one trigger: the case, its audit record, its messages and its review's move, together;
+    the case as now stored (a CaseRow's attributes).
+
+    The hot write path: rows are read and written with driver statements (models.driver), and the
+    UPDATE itself checks `version`, so a concurrent change is refused even after our own check."""
+    stored = uow.db.get(CaseRow, case_id)
+    if stored is None or not people.sees_region(actor, stored.region):
+        raise NotFound(f"no case {case_id}")
+    if version is not None and version != stored.version:
+        raise StaleVersion(version, stored.version)
+    review = uow.db.get(ReviewRow, stored.review_id, ("state", "review_month"))
+    case = to_entity(CaseReview, stored)
     event = CASE_LIFECYCLE.fire(case, trigger, actor=actor, fields=fields,
-                                ctx=case_context(core, uow, review, fields=fields, now=now), now=now)
-    to_row(case, row)
-    uow.flush()
+                                ctx=case_context(core, uow, review.review_month, fields=fields, now=now), now=now)
+    changed = changes(case, stored)
+    vars(stored).update(changed)
+    stored.version = uow.db.update_versioned(CaseRow, case_id, stored.version, changed)
     if isinstance(event, CaseDeidentified):
-        uow.session.add(DeidentificationMap(case_id=row.id, identifier=event.data["identifier"],
+        uow.session.add(DeidentificationMap(case_id=case_id, identifier=event.data["identifier"],
                                             **event.data["previous"]))
     record(core, uow, event)
-    reviews.follow(core, uow, review=review, actor=actor, now=now, case_state=row.state)
-    return row
+    if could_advance(review.state, case.state):
+        reviews.follow(core, uow, review=reviews.get_review(uow, stored.review_id), actor=actor, now=now)
+    return stored
 
 
 def original_identity(uow: UnitOfWork, *, row: CaseRow, viewer: Actor) -> DeidentificationMap | None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import update
 from sqlmodel import select
 
-from models.tables import AuditRecord, CaseRow, ConcernRow, Deadline
+from models.tables import CaseRow, ConcernRow, Deadline
 from models.unit_of_work import UnitOfWork
 from services.core import Core
 from workflow.clocks import ClockRule, due_at
@@ -23,40 +22,43 @@ def _rule(core: Core, uow: UnitOfWork, event: Transitioned, clock: str) -> Clock
 
 def _start_moment(uow: UnitOfWork, event: Transitioned, clock: str) -> datetime | date:
     if clock == "finalize":  # runs from the case review date, a date
-        return uow.session.get(CaseRow, event.entity_id).review_date
+        return uow.db.get(CaseRow, event.entity_id, ("review_date",)).review_date
     return event.at
 
 
 def start(core: Core, uow: UnitOfWork, *, entity: str, entity_id: int, rule: ClockRule,
-          begins: datetime | date) -> Deadline:
+          begins: datetime | date) -> int:
+    """A new running clock; its id."""
     due = due_at(rule, begins, core.calendar)
     plan = steps(rule)
     started = begins if isinstance(begins, datetime) else datetime.combine(begins, datetime.min.time(),
                                                                             tzinfo=core.calendar.tz)
-    row = Deadline(entity=entity, entity_id=entity_id, clock=rule.name, started_at=started, due_at=due,
-                   next_notice_at=plan[0].moment(due) if plan else None)
-    uow.session.add(row)
-    return row
+    return uow.db.insert(Deadline, {"entity": entity, "entity_id": entity_id, "clock": rule.name,
+                                    "started_at": started, "due_at": due, "cursor": 0,
+                                    "next_notice_at": plan[0].moment(due) if plan else None})
 
 
-def stop(uow: UnitOfWork, *, entity: str, entity_id: int, clocks: list[str] | None, at: datetime) -> None:
-    statement = update(Deadline).where(Deadline.entity == entity, Deadline.entity_id == entity_id,
-                                       Deadline.stopped_at.is_(None))
-    if clocks is not None:
-        statement = statement.where(Deadline.clock.in_(clocks))
-    uow.session.execute(statement.values(stopped_at=at, next_notice_at=None),
-                        execution_options={"synchronize_session": False})
+_STOP = ("UPDATE deadlines SET stopped_at = :at, next_notice_at = NULL "
+         "WHERE entity = :entity AND entity_id = :entity_id AND stopped_at IS NULL")
 
 
-def apply_clock_effects(core: Core, uow: UnitOfWork, event: Transitioned, record: AuditRecord) -> None:
+def stop(uow: UnitOfWork, *, entity: str, entity_id: int, clock: str | None, at: datetime) -> None:
+    """Stop that entity's running clock `clock`, or all of them (None)."""
+    params = {"entity": entity, "entity_id": entity_id, "at": at}
+    if clock is None:
+        uow.db.execute(_STOP, params)
+    else:
+        uow.db.execute(_STOP + " AND clock = :clock", {**params, "clock": clock})
+
+
+def apply_clock_effects(core: Core, uow: UnitOfWork, event: Transitioned, record_id: int) -> None:
     for effect in CLOCK_EFFECTS.get(type(event), ()):
         if isinstance(effect, Start):
             start(core, uow, entity=event.entity, entity_id=event.entity_id,
                   rule=_rule(core, uow, event, effect.clock), begins=_start_moment(uow, event, effect.clock))
         else:
-            clocks = None if effect.clock is None else [_rule(core, uow, event, effect.clock).name]
-            stop(uow, entity=event.entity, entity_id=event.entity_id, clocks=clocks, at=event.at)
-    uow.flush()
+            clock = None if effect.clock is None else _rule(core, uow, event, effect.clock).name
+            stop(uow, entity=event.entity, entity_id=event.entity_id, clock=clock, at=event.at)
 
 
 def open_deadlines(uow: UnitOfWork, *, entity: str | None = None, entity_id: int | None = None) -> list[Deadline]:

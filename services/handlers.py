@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from models.tables import AuditRecord, CaseRow, ConcernRow, ReviewRow
+from models.tables import CaseRow, ConcernRow, ReviewRow
 from models.unit_of_work import UnitOfWork
 from notifications.outbox import enqueue
 from notifications.render import render
@@ -21,37 +23,37 @@ def _local(core: Core, moment) -> str:
     return moment.astimezone(core.calendar.tz).strftime("%A %d %B %Y, %H:%M %Z") if moment else ""
 
 
-def _case_message(headline: str, recipients: Callable[[UnitOfWork, CaseRow, events.Transitioned], list]):
-    def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
-        case = uow.session.get(CaseRow, event.entity_id)
+def _case_message(headline: str, recipients: Callable[[UnitOfWork, Any, events.Transitioned], list]):
+    def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record_id: int) -> None:
+        case = uow.db.get(CaseRow, event.entity_id)
         due = None
         if case.review_date is not None and case.state not in ("finalized", "deidentified", "eliminated"):
             due = _local(core, case_deadline(core, case))
         message = render("case_step", headline=headline, case_number=case.case_number,
                          case_type=case.case_type.replace("_", " "), region=case.region, state=case.state,
                          actor=event.actor, notes=event.notes, due=due, link=core.link(f"/cases/{case.id}"))
-        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients(uow, case, event), message=message,
+        enqueue(uow, key=f"audit:{record_id}", recipients=recipients(uow, case, event), message=message,
                 now=event.at)
     return handle
 
 
-def case_deadline(core: Core, case: CaseRow):
+def case_deadline(core: Core, case) -> datetime:
     return due_at(core.reference.clocks["finalize"], case.review_date, core.calendar)
 
 
-def _review_sent_to_cb(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
+def _review_sent_to_cb(core: Core, uow: UnitOfWork, event: events.Transitioned, record_id: int) -> None:
     review = uow.session.get(ReviewRow, event.entity_id)
     message = render("review_to_cb", region=review.region, review_month=f"{review.review_month:%Y-%m}",
                      link=core.link(f"/reviews/{review.id}"))
-    enqueue(uow.session, key=f"audit:{record.id}", recipients=emails_with_role(uow.session, Role.CB_REVIEWER),
+    enqueue(uow, key=f"audit:{record_id}", recipients=emails_with_role(uow.session, Role.CB_REVIEWER),
             message=message, now=event.at)
 
 
 def _concern_message(headline: str, to_region: bool):
     """To the team lead who notified the region and, when the region must act, its regional leadership."""
-    def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record: AuditRecord) -> None:
+    def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record_id: int) -> None:
         concern = uow.session.get(ConcernRow, event.entity_id)
-        case = uow.session.get(CaseRow, concern.case_id)
+        case = uow.db.get(CaseRow, concern.case_id, ("case_number",))
         recipients = [concern.notified_by]
         if to_region:
             recipients += emails_with_role(uow.session, Role.REGIONAL_LEADER, concern.region)
@@ -61,7 +63,7 @@ def _concern_message(headline: str, to_region: bool):
                          actor=event.actor, notes=event.notes,
                          due=_local(core, concern.response_due) if concern.state == "region_notified" else None,
                          link=core.link(f"/concerns/{concern.id}"))
-        enqueue(uow.session, key=f"audit:{record.id}", recipients=recipients, message=message, now=event.at)
+        enqueue(uow, key=f"audit:{record_id}", recipients=recipients, message=message, now=event.at)
     return handle
 
 
@@ -91,8 +93,8 @@ HANDLERS: dict[type, list[Callable]] = {
 }
 
 
-def dispatch(core: Core, uow: UnitOfWork, recorded: list[tuple[events.Transitioned, AuditRecord]]) -> None:
+def dispatch(core: Core, uow: UnitOfWork, recorded: list[tuple[events.Transitioned, int]]) -> None:
     """Run every handler of every recorded event, inside the same transaction."""
-    for event, record in recorded:
+    for event, record_id in recorded:
         for handler in HANDLERS.get(type(event), ()):
-            handler(core, uow, event, record)
+            handler(core, uow, event, record_id)

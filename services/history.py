@@ -11,11 +11,13 @@ from workflow.events import Transitioned
 
 
 def record(core: Core, uow: UnitOfWork, *transitions: Transitioned | None, entity_id: int | None = None) -> None:
-    """Append each transition to the audit chain, then run its handlers (outbox messages)."""
+    """Append each transition to the audit chain, then run its handlers (outbox messages, clocks).
+
+    Pending ORM changes are flushed first, so handlers reading with driver statements see them."""
+    uow.flush()
     recorded = []
     for event in filter(None, transitions):
         if event.entity_id is None:
             event = replace(event, entity_id=entity_id)
         recorded.append((event, uow.audit.append(event)))
-    uow.flush()
     dispatch(core, uow, recorded)

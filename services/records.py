@@ -12,9 +12,12 @@ def to_entity(cls: type[T], row) -> T:
     return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
 
+def changes(entity, row) -> dict:
+    """The values of `entity` that differ from `row`'s."""
+    return {f.name: value for f in fields(entity) if getattr(row, f.name) != (value := getattr(entity, f.name))}
+
+
 def to_row(entity, row) -> None:
     """Copy every changed value of `entity` onto `row` (unchanged ones are left untouched)."""
-    for f in fields(entity):
-        value = getattr(entity, f.name)
-        if getattr(row, f.name) != value:
-            setattr(row, f.name, value)
+    for name, value in changes(entity, row).items():
+        setattr(row, name, value)

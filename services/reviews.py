@@ -18,7 +18,7 @@ from workflow.errors import Forbidden, NotFound, ValidationFailed
 from workflow.events import ReviewAdvanced
 from workflow.lifecycle import collect
 from workflow.review_calendar import first_of_month
-from workflow.review_lifecycle import KINDS, RegionalReview, could_advance, follow_cases
+from workflow.review_lifecycle import KINDS, RegionalReview, follow_cases
 from workflow.roles import Role
 from workflow.states import ReviewState
 
@@ -59,12 +59,8 @@ def get_review(uow: UnitOfWork, review_id: int) -> ReviewRow:
     return row
 
 
-def follow(core: Core, uow: UnitOfWork, *, review: ReviewRow, actor: Actor, now: datetime,
-           case_state: str | None = None) -> None:
-    """Move the review to where its cases stand, in the same transaction as the case change
-    (`case_state`: where the case that just moved arrived, when one did)."""
-    if case_state is not None and not could_advance(review.state, case_state):
-        return
+def follow(core: Core, uow: UnitOfWork, *, review: ReviewRow, actor: Actor, now: datetime) -> None:
+    """Move the review to where its cases stand, in the same transaction as the case change."""
     states = uow.session.exec(select(CaseRow.state).where(CaseRow.review_id == review.id)).all()
     entity = to_entity(RegionalReview, review)
     moved = follow_cases(entity, states, actor=actor, now=now)

@@ -7,8 +7,7 @@ state allows it, this actor may fire it, its fields hold; only then does the sta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -66,18 +65,6 @@ class Lifecycle:
     def triggers(self) -> list[str]:
         return list(self.rules)
 
-    @contextmanager
-    def attached(self, entity: Any) -> Iterator[Any]:
-        """Attach a loaded entity to the shared machine for one operation, keeping its stored state."""
-        own = set(vars(entity))
-        self.machine.add_model(entity, initial=str(entity.state))
-        try:
-            yield entity
-        finally:
-            self.machine.remove_model(entity)
-            for name in set(vars(entity)) - own:  # the trigger methods bound on the instance
-                delattr(entity, name)
-
     def allowed_triggers(self, entity: Any) -> list[str]:
         """Triggers the current state offers (whoever is asking)."""
         return self._offered(entity)
@@ -110,8 +97,11 @@ class Lifecycle:
         if problems:
             raise ValidationFailed({"notes": problems})
         notes = clean.get("notes", notes)
-        with self.attached(entity):
-            getattr(entity, trigger)(fields=clean, actor=actor, ctx=ctx, now=now)
+        # The event fires on the entity directly: attaching it to the shared machine first (add_model)
+        # would bind every trigger and state check onto it, for nothing but this one call. The machine
+        # names states by value, so an enum member is given as its value.
+        entity.state = source
+        self.machine.events[trigger].trigger(entity, fields=clean, actor=actor, ctx=ctx, now=now)
         return rule.event(
             entity=self.entity, entity_id=entity.id, trigger=trigger, source=source,
             dest=str(entity.state), actor=actor.email, at=now, notes=notes,

@@ -80,10 +80,10 @@ def test_a_record_removed_by_hand_breaks_the_chain_at_the_next(core, history, da
 
 def test_a_rehashed_forgery_is_still_caught_by_the_next_link(core, history, database_url):
     """Recomputing the forged record's own hash does not help: the next record points at the old one."""
-    from models.audit import record_hash
+    from models.audit import hash_of
     forged = history[1]
     forged.actor = "intruder@qa.test"
-    new_hash = record_hash(forged)
+    new_hash = hash_of(forged)
     without_guard(core, database_url, f"UPDATE audit_records SET actor = 'intruder@qa.test', "
                                       f"record_hash = '{new_hash}' WHERE id = {forged.id}")
     result = verify(database_url)

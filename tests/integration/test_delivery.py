@@ -14,7 +14,7 @@ from tests.integration.conftest import NOW, SmtpServer
 
 def queue(core, *recipients, key="k1", subject="Reminder: case FC-1"):
     with core.uow() as uow:
-        enqueue(uow.session, key=key, recipients=recipients,
+        enqueue(uow, key=key, recipients=recipients,
                 message=Message(subject=subject, text="Please finalize.", html="<p>Please finalize.</p>"), now=NOW)
         uow.commit()
 
