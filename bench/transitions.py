@@ -1,5 +1,7 @@
 """Transition throughput: qareview's service (state + audit + outbox, one commit each) against the floor
-of durable writes on this disk (the same rows written with the raw driver, one commit each), in one run.
+of durable writes on this disk: the very rows qareview wrote, written again into a twin database with the
+raw driver, one commit each. The two alternate in rounds within one run (paired), so drift on a noisy
+machine falls on both.
 
     .venv/bin/python bench/transitions.py [--count 5000] [--postgres URL]
 
@@ -15,7 +17,6 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import shutil  # noqa: E402
 import sqlite3  # noqa: E402
 import tempfile  # noqa: E402
@@ -66,9 +67,9 @@ def prepare(url: str):
     return core, actors, ids
 
 
-def run_service(core, actors, ids, count: int) -> float:
+def run_service(core, actors, ids, first: int, count: int) -> float:
     started = time.perf_counter()
-    for n in range(count):
+    for n in range(first, first + count):
         trigger, who, fields = LOOP[(n // len(ids)) % 2]
         with core.uow() as uow:
             cases.fire(core, uow, case_id=ids[n % len(ids)], trigger=trigger, actor=actors[who], fields=fields,
@@ -77,53 +78,58 @@ def run_service(core, actors, ids, count: int) -> float:
     return time.perf_counter() - started
 
 
-def raw_rows(n: int, prev: str):
-    """The rows one transition writes, as plain values."""
-    at = NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
-    digest = hashlib.sha256(f"{prev}{n}".encode()).hexdigest()
-    return at, digest
+_AUDIT = ("entity", "entity_id", "from_state", "to_state", "trigger", "actor", "at", "notes", "prev_hash",
+          "record_hash")
+_OUTBOX = ("key", "recipients", "template", "context", "subject", "body_text", "body_html", "status", "attempts",
+           "next_attempt_at", "created_at")
 
 
-def run_raw_sqlite(path: Path, ids: list[int], count: int) -> float:
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode = WAL")
-    prev = "0" * 64
-    started = time.perf_counter()
-    for n in range(count):
-        at, digest = raw_rows(n, prev)
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("UPDATE cases SET state = ?, version = version + 1 WHERE id = ?", ("reviewed", ids[n % len(ids)]))
-        db.execute("INSERT INTO audit_records (entity, entity_id, from_state, to_state, \"trigger\", actor, at, "
-                   "notes, prev_hash, record_hash) VALUES ('case', ?, 'first_qa', 'reviewed', 'return_to_reviewer', "
-                   "'qa1@bench.test', ?, 'n', ?, ?)", (ids[n % len(ids)], at, prev, digest))
-        db.execute("INSERT INTO outbox (key, recipients, subject, body_text, body_html, status, attempts, "
-                   "next_attempt_at, created_at) VALUES (?, 'reviewer@bench.test', 's', 't', 'h', 'pending', 0, ?, ?)",
-                   (f"raw:{n}", at, at))
-        db.execute("COMMIT")
-        prev = digest
-    elapsed = time.perf_counter() - started
-    db.close()
-    return elapsed
+class Replay:
+    """The floor: the rows qareview just wrote (case state, audit record, outbox message), written again
+    into a twin database with the raw driver, one commit per transition, with nothing else around them."""
 
+    def __init__(self, ours, raw, placeholder: str, begin: str):
+        self.ours, self.raw, self.begin = ours, raw, begin
+        self.seen_audit, self.seen_outbox = self._last("audit_records"), self._last("outbox")
+        p = placeholder
+        self.update = f"UPDATE cases SET state = {p}, returned_by = {p}, version = version + 1 WHERE id = {p}"
+        columns = ", ".join(f'"{c}"' for c in _AUDIT)  # "trigger" is a keyword
+        self.audit = f"INSERT INTO audit_records ({columns}) VALUES ({', '.join([p] * len(_AUDIT))})"
+        self.outbox = f"INSERT INTO outbox ({', '.join(_OUTBOX)}) VALUES ({', '.join([p] * len(_OUTBOX))})"
 
-def run_raw_postgres(url: str, ids: list[int], count: int) -> float:
-    prev = "0" * 64
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as db:
+    def _last(self, table: str) -> int:
+        return self.ours.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+
+    def _since(self, table: str, columns, after: int) -> list:
+        quoted = ", ".join(f'"{c}"' for c in ("id", *columns))
+        return self.ours.execute(f"SELECT {quoted} FROM {table} WHERE id > {after} ORDER BY id").fetchall()
+
+    def run(self) -> float:
+        """Replay what was written since the last call; the time the raw writes took."""
+        audits = self._since("audit_records", _AUDIT, self.seen_audit)
+        messages = self._since("outbox", _OUTBOX, self.seen_outbox)
+        self.ours.commit()  # end the read transaction (PostgreSQL)
+        assert len(audits) == len(messages), "each transition writes one audit record and one message"
+        self.seen_audit, self.seen_outbox = audits[-1][0], messages[-1][0]
         started = time.perf_counter()
-        for n in range(count):
-            at, digest = raw_rows(n, prev)
-            with db.transaction():
-                db.execute("UPDATE cases SET state = %s, version = version + 1 WHERE id = %s",
-                           ("reviewed", ids[n % len(ids)]))
-                db.execute("INSERT INTO audit_records (entity, entity_id, from_state, to_state, \"trigger\", actor, "
-                           "at, notes, prev_hash, record_hash) VALUES ('case', %s, 'first_qa', 'reviewed', "
-                           "'return_to_reviewer', 'qa1@bench.test', %s, 'n', %s, %s)",
-                           (ids[n % len(ids)], NOW, prev, digest))
-                db.execute("INSERT INTO outbox (key, recipients, subject, body_text, body_html, status, attempts, "
-                           "next_attempt_at, created_at) VALUES (%s, 'reviewer@bench.test', 's', 't', 'h', "
-                           "'pending', 0, %s, %s)", (f"raw:{n}", NOW, NOW))
-            prev = digest
+        for audit, message in zip(audits, messages):
+            entity_id, to_state = audit[2], audit[4]
+            self.raw.execute(self.begin)
+            self.raw.execute(self.update, (to_state, "first_qa" if to_state == "reviewed" else None, entity_id))
+            self.raw.execute(self.audit, audit[1:])
+            self.raw.execute(self.outbox, message[1:])
+            self.raw.execute("COMMIT")
         return time.perf_counter() - started
+
+
+def paired(core, actors, ids, replay: Replay, count: int, rounds: int = 10) -> tuple[float, float]:
+    """Alternate rounds of qareview and of its raw replay, so the machine's drift hits both alike."""
+    ours = raw = 0.0
+    per_round = count // rounds
+    for r in range(rounds):
+        ours += run_service(core, actors, ids, r * per_round, per_round)
+        raw += replay.run()
+    return ours, raw
 
 
 def report(name: str, count: int, ours: float, raw: float) -> float:
@@ -146,9 +152,11 @@ def main() -> None:
         core.engine.dispose()
         shutil.copy(ours_db, raw_db)
         core = bootstrap(database_url=f"sqlite:///{ours_db}", password_profile="fast")
-        ours = run_service(core, actors, ids, args.count)
-        raw = run_raw_sqlite(raw_db, ids, args.count)
-        report("SQLite WAL", args.count, ours, raw)
+        raw = sqlite3.connect(raw_db, isolation_level=None)
+        raw.execute("PRAGMA journal_mode = WAL")
+        raw.execute("PRAGMA synchronous = FULL")  # as qareview's own connections
+        replay = Replay(sqlite3.connect(ours_db), raw, "?", "BEGIN IMMEDIATE")
+        report("SQLite WAL", args.count, *paired(core, actors, ids, replay, args.count))
         core.engine.dispose()
         bench_postgres(args.postgres, args.count)
     finally:
@@ -160,12 +168,13 @@ def bench_postgres(admin_url: str, count: int) -> None:
         if new is None:
             return
         ours, raw = new("qareview_bench_ours"), new("qareview_bench_raw")
+        prepare(sqlalchemy_url(raw))[0].engine.dispose()
         core, actors, ids = prepare(sqlalchemy_url(ours))
-        mine = run_service(core, actors, ids, count)
+        with psycopg.connect(ours) as mine, psycopg.connect(raw, autocommit=True) as theirs:
+            replay = Replay(mine, theirs, "%s", "BEGIN")
+            report("PostgreSQL", count, *paired(core, actors, ids, replay, count))
         core.engine.dispose()
-        core, _, ids = prepare(sqlalchemy_url(raw))
-        core.engine.dispose()
-        report("PostgreSQL", count, mine, run_raw_postgres(raw, ids, count))
+
 
 if __name__ == "__main__":
     main()

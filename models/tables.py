@@ -164,15 +164,20 @@ class AuditRecord(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """An e-mail written in the same transaction as the change it reports; delivered later."""
+    """An e-mail written in the same transaction as the change it reports; delivered later.
+
+    Queued as a template's name and its values (JSON); rendered once, when first claimed for delivery,
+    into subject and bodies, which then record what was sent."""
 
     __tablename__ = "outbox"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
     recipients: str
-    subject: str
-    body_text: str
-    body_html: str
+    template: str | None = Field(default=None, max_length=32)
+    context: str | None = None
+    subject: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
     status: str = Field(default="pending", max_length=8, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)

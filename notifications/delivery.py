@@ -18,6 +18,7 @@ from email.utils import format_datetime, make_msgid
 from sqlmodel import select
 
 from models.tables import OutboxMessage
+from notifications.render import rendered
 from services.core import Core
 
 LEASE = timedelta(minutes=5)
@@ -83,10 +84,14 @@ def deliver(core: Core, mail: MailSettings, *, now: datetime, batch: int = 100) 
                  .order_by(OutboxMessage.id).limit(batch))
         if uow.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        claimed = list(uow.session.exec(query))
-        for message in claimed:
+        claimed = []
+        for message in uow.session.exec(query):
             message.attempts += 1
             message.next_attempt_at = now + LEASE
+            if _render(message):
+                claimed.append(message)
+            else:
+                report.failed.append(f"({message.template}: {message.key})")
         uow.commit()
     if not claimed:
         return report
@@ -121,6 +126,20 @@ def deliver(core: Core, mail: MailSettings, *, now: datetime, batch: int = 100) 
                 report.retrying.append(message.subject)
         uow.commit()
     return report
+
+
+def _render(message: OutboxMessage) -> bool:
+    """Render a queued message into its row, once; a message that cannot be rendered has failed
+    (waiting will not fix a template), and says why."""
+    if message.subject is not None:
+        return True
+    try:
+        content = rendered(message)
+    except Exception as error:  # noqa: BLE001 - any template or value fault ends this one message only
+        message.status, message.last_error = "failed", f"cannot render: {_describe(error)}"
+        return False
+    message.subject, message.body_text, message.body_html = content.subject, content.text, content.html
+    return True
 
 
 def _describe(error: Exception) -> str:

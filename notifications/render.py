@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 
@@ -34,3 +35,10 @@ def render(name: str, **context) -> Message:
         raise ValueError(f"template {name}.txt must start with a 'Subject: ' line")
     html = env.get_template(f"{name}.html").render(**context)
     return Message(subject=head.removeprefix("Subject: ").strip(), text=text.lstrip("\n"), html=html)
+
+
+def rendered(message) -> Message:
+    """An outbox row's message: rendered from its template and values, or as it was stored rendered."""
+    if message.template is None:
+        return Message(subject=message.subject, text=message.body_text, html=message.body_html)
+    return render(message.template, **json.loads(message.context))

@@ -8,6 +8,7 @@ number of sweeps may run at once; one killed half-way leaves its batch untouched
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from sqlmodel import select
 
 from models.tables import CaseRow, ConcernRow, Deadline, OutboxMessage
 from models.unit_of_work import UnitOfWork
-from notifications.render import render
+from notifications.outbox import queued
 from services.core import Core
 from services.people import emails_with_role
 from workflow.deadlines import CASE_ACTOR, Kind, Step, check
@@ -37,7 +38,7 @@ HEADINGS = {Kind.REMINDER: "Reminder", Kind.OVERDUE: "Overdue", Kind.ESCALATION:
 
 @dataclass
 class SweepReport:
-    recorded: list[str] = field(default_factory=list)   # subjects of the notices recorded
+    recorded: list[str] = field(default_factory=list)   # headlines (subjects) of the notices recorded
     failed: list[int] = field(default_factory=list)     # deadlines that could not be processed
 
 
@@ -68,7 +69,7 @@ class _People:
         return [getattr(case, assignee)] if assignee else self.with_role(Role.TEAM_LEAD)
 
 
-def _message(core: Core, people: _People, row, step: Step) -> dict:
+def _message(core: Core, people: _People, row, step: Step) -> dict | None:
     rule = core.reference.clocks[row.clock]
     recipients = people.acting(row)
     if step.kind is Kind.ESCALATION:
@@ -85,11 +86,15 @@ def _message(core: Core, people: _People, row, step: Step) -> dict:
         what, state = f"Case {case.case_number}", case.state
         link, tail = core.link(f"/cases/{case.id}"), f"region {case.region}"
     due = row.due_at.astimezone(core.calendar.tz).strftime("%A %d %B %Y, %H:%M %Z")
-    message = render("deadline_notice", heading=HEADINGS[step.kind], kind=step.kind.value, what=what,
-                     clock_label=rule.label, due=due, state=state.replace("_", " "), link=link,
-                     subject_tail=f"due {due} ({tail})")
-    return {"key": f"deadline:{row.id}:{step.name}", "recipients": ",".join(sorted({r for r in recipients if r})),
-            "subject": message.subject, "body_text": message.text, "body_html": message.html}
+    return queued(key=f"deadline:{row.id}:{step.name}", recipients=recipients, template="deadline_notice",
+                  values=dict(heading=HEADINGS[step.kind], kind=step.kind.value, what=what, clock_label=rule.label,
+                              due=due, state=state.replace("_", " "), link=link, subject_tail=f"due {due} ({tail})"))
+
+
+def _headline(message: dict) -> str:
+    """What a queued notice is about (it is rendered only when delivered)."""
+    values = json.loads(message["context"])
+    return f"{values['heading']}: {values['what']}"
 
 
 def sweep(core: Core, *, now: datetime, batch: int = 500) -> SweepReport:
@@ -106,14 +111,17 @@ def sweep(core: Core, *, now: datetime, batch: int = 500) -> SweepReport:
                 try:
                     outcome = check(core.reference.clocks[row.clock], row.due_at, row.cursor, now)
                     if outcome.send is not None:
-                        messages.append(_message(core, people, row, outcome.send))
+                        if message := _message(core, people, row, outcome.send):
+                            messages.append(message)
+                        else:
+                            log.warning("deadline %s: nobody to notify (%s)", row.id, outcome.send.name)
                     moves.append({"b_id": row.id, "b_cursor": outcome.cursor, "b_next": outcome.next_at})
                 except Exception:  # one bad deadline must not hold up the others
                     log.exception("deadline %s could not be processed", row.id)
                     failed.add(row.id)
             _write(uow, messages, moves, now)
             uow.commit()
-            report.recorded += [m["subject"] for m in messages]
+            report.recorded += [_headline(m) for m in messages]
     report.failed = sorted(failed)
     return report
 

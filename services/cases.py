@@ -16,7 +16,7 @@ from services import people, reviews
 from services.core import Core
 from services.history import record
 from services.records import changes, to_entity
-from workflow.actors import Actor
+from workflow.actors import Actor, Directory
 from workflow.case_lifecycle import ASSIGNEES, CASE_LIFECYCLE, CaseContext, CaseReview
 from workflow.errors import Forbidden, NotFound, StaleVersion
 from workflow.events import CaseDeidentified, Transitioned
@@ -62,12 +62,12 @@ def add_case(core: Core, uow: UnitOfWork, *, actor: Actor, review_id: int, case_
 
 def case_context(core: Core, uow: UnitOfWork, review_month: date, *, fields: Mapping[str, Any],
                  now: datetime) -> CaseContext:
-    wanted = [fields.get(role) for role in ASSIGNEES]
+    wanted = [w for w in (fields.get(role) for role in ASSIGNEES) if isinstance(w, str)]
     return CaseContext(
         review_month=review_month,
         today=core.calendar.local_date(now),
         reasons=frozenset(core.reference.elimination_reasons),
-        directory=people.actors(uow.session, [w for w in wanted if isinstance(w, str)]),
+        directory=people.actors(uow.session, wanted) if wanted else Directory(),
         make_identifier=core.identifiers,
     )
 

@@ -9,7 +9,6 @@ from typing import Any
 from models.tables import CaseRow, ConcernRow, ReviewRow
 from models.unit_of_work import UnitOfWork
 from notifications.outbox import enqueue
-from notifications.render import render
 from services.core import Core
 from services.deadlines import apply_clock_effects
 from services.people import emails_with_role
@@ -29,11 +28,11 @@ def _case_message(headline: str, recipients: Callable[[UnitOfWork, Any, events.T
         due = None
         if case.review_date is not None and case.state not in ("finalized", "deidentified", "eliminated"):
             due = _local(core, case_deadline(core, case))
-        message = render("case_step", headline=headline, case_number=case.case_number,
-                         case_type=case.case_type.replace("_", " "), region=case.region, state=case.state,
-                         actor=event.actor, notes=event.notes, due=due, link=core.link(f"/cases/{case.id}"))
-        enqueue(uow, key=f"audit:{record_id}", recipients=recipients(uow, case, event), message=message,
-                now=event.at)
+        values = dict(headline=headline, case_number=case.case_number, case_type=case.case_type.replace("_", " "),
+                      region=case.region, state=case.state, actor=event.actor, notes=event.notes, due=due,
+                      link=core.link(f"/cases/{case.id}"))
+        enqueue(uow, key=f"audit:{record_id}", recipients=recipients(uow, case, event), template="case_step",
+                values=values, now=event.at)
     return handle
 
 
@@ -43,10 +42,10 @@ def case_deadline(core: Core, case) -> datetime:
 
 def _review_sent_to_cb(core: Core, uow: UnitOfWork, event: events.Transitioned, record_id: int) -> None:
     review = uow.session.get(ReviewRow, event.entity_id)
-    message = render("review_to_cb", region=review.region, review_month=f"{review.review_month:%Y-%m}",
-                     link=core.link(f"/reviews/{review.id}"))
+    values = dict(region=review.region, review_month=f"{review.review_month:%Y-%m}",
+                  link=core.link(f"/reviews/{review.id}"))
     enqueue(uow, key=f"audit:{record_id}", recipients=emails_with_role(uow.session, Role.CB_REVIEWER),
-            message=message, now=event.at)
+            template="review_to_cb", values=values, now=event.at)
 
 
 def _concern_message(headline: str, to_region: bool):
@@ -58,12 +57,13 @@ def _concern_message(headline: str, to_region: bool):
         if to_region:
             recipients += emails_with_role(uow.session, Role.REGIONAL_LEADER, concern.region)
         type_label = core.reference.concern_types[concern.type].label
-        message = render("concern_step", headline=headline, concern_id=concern.id, type_label=type_label,
-                         case_number=case.case_number, region=concern.region, state=concern.state,
-                         actor=event.actor, notes=event.notes,
-                         due=_local(core, concern.response_due) if concern.state == "region_notified" else None,
-                         link=core.link(f"/concerns/{concern.id}"))
-        enqueue(uow, key=f"audit:{record_id}", recipients=recipients, message=message, now=event.at)
+        values = dict(headline=headline, concern_id=concern.id, type_label=type_label,
+                      case_number=case.case_number, region=concern.region, state=concern.state,
+                      actor=event.actor, notes=event.notes,
+                      due=_local(core, concern.response_due) if concern.state == "region_notified" else None,
+                      link=core.link(f"/concerns/{concern.id}"))
+        enqueue(uow, key=f"audit:{record_id}", recipients=recipients, template="concern_step", values=values,
+                now=event.at)
     return handle
 
 

@@ -202,7 +202,8 @@ def outbox_command(status: str | None) -> None:
         click.echo("the outbox is empty")
     for m in messages:
         extra = f"  ({m.attempts} attempt(s); {m.last_error})" if m.last_error else ""
-        click.echo(f"{m.id:6} {m.status:8} to {m.recipients}: {m.subject}{extra}")
+        subject = m.subject or f"[{m.template}, rendered when first sent]"
+        click.echo(f"{m.id:6} {m.status:8} to {m.recipients}: {subject}{extra}")
 
 
 @click.command("scheduler")

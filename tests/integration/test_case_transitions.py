@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from models.tables import AuditRecord, CaseRow, DeidentificationMap, OutboxMessage, ReviewRow
+from notifications.render import rendered
 from services import cases, concerns, handlers
 from tests.integration.conftest import NOW, new_review
 from workflow import events
@@ -47,7 +48,8 @@ def test_a_transition_stores_state_version_audit_and_messages(core, staff):
     assert last.at == NOW
     assert counts(core)[1] == outbox_before + 1
     assert message.recipients == "qa1@qa.test,qa2@qa.test,reviewer@qa.test"
-    assert "FC-000" in message.subject and f"/cases/{case_id}" in message.body_text
+    content = rendered(message)
+    assert "FC-000" in content.subject and f"/cases/{case_id}" in content.text
 
 
 def test_a_failure_after_the_state_change_leaves_nothing_behind(core, staff, monkeypatch):
@@ -106,10 +108,9 @@ def test_the_review_follows_its_cases_and_tells_the_cb_when_qa_is_done(core, sta
     with core.uow(write=False) as uow:
         moves = uow.session.exec(select(AuditRecord.from_state, AuditRecord.to_state)
                                  .where(AuditRecord.entity == "review").order_by(AuditRecord.id)).all()
-        to_cb = uow.session.exec(select(OutboxMessage).where(OutboxMessage.subject.contains("secondary oversight"))
-                                 ).one()
-        supervisor = uow.session.exec(select(OutboxMessage).where(OutboxMessage.subject.contains("QA is complete"))
-                                      ).one()
+        queued = list(uow.session.exec(select(OutboxMessage)))
+    [to_cb] = [m for m in queued if "secondary oversight" in rendered(m).subject]
+    [supervisor] = [m for m in queued if "QA is complete" in rendered(m).subject]
     assert [tuple(m) for m in moves] == [("", "planned"), ("planned", "sampling"), ("sampling", "in_review"),
                                          ("in_review", "cb_oversight")]
     assert to_cb.recipients == "cb@qa.test"

@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import insert
 from sqlmodel import func, select
 
 from models.tables import CaseRow, Deadline, OutboxMessage
+from notifications.render import rendered
 from scheduler.sweep import sweep
 from services import cases, concerns
 from services.deadlines import open_deadlines
@@ -44,9 +46,11 @@ def reviewed_case(core, staff, review_date="2026-11-19", region="3N"):
 
 
 def notices(core, prefix="deadline:"):
+    """The queued notices, each with its message as it will be sent."""
     with core.uow(write=False) as uow:
-        return list(uow.session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))
+        rows = list(uow.session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))
                                      .order_by(OutboxMessage.id)))
+    return [SimpleNamespace(recipients=row.recipients, **vars(rendered(row))) for row in rows]
 
 
 def deadlines(core, **where):
@@ -110,7 +114,7 @@ def test_each_notice_is_recorded_once_however_often_and_whenever_the_sweep_runs(
     assert [n.subject.split(":")[0] for n in sent] == ["Reminder", "Reminder", "Overdue", "Overdue (escalated)"]
     assert [n.recipients for n in sent[:3]] == ["reviewer@qa.test"] * 3          # the one who must act
     assert sent[3].recipients == "reviewer@qa.test,supervisor@qa.test"           # escalated
-    assert "Case FC-000" in sent[0].subject and "Monday 18 January 2027, 23:59 CST" in sent[0].body_text
+    assert "Case FC-000" in sent[0].subject and "Monday 18 January 2027, 23:59 CST" in sent[0].text
     freezer.move_to(due + timedelta(days=60))
     assert sweep(core, now=datetime.now(UTC)).recorded == []
 
@@ -131,7 +135,7 @@ def test_concern_notices_go_to_the_regions_leaders_and_the_lead_who_notified(cor
         uow.commit()
     report = sweep(core, now=NOW + timedelta(days=11))
     [overdue] = notices(core)
-    assert report.recorded == [overdue.subject] and overdue.subject.startswith("Overdue:")
+    assert overdue.subject.startswith("Overdue: Concern #") and overdue.subject.startswith(report.recorded[0])
     assert overdue.recipients == "lead@qa.test,leader@qa.test"
 
 
