@@ -70,12 +70,15 @@ class Lifecycle:
         return self._offered(entity)
 
     def _offered(self, entity: Any) -> list[str]:
-        """Read off the machine's own transitions and conditions, without attaching the entity: the
-        conditions are the entity's methods named in the definition, asked as transitions would."""
+        """Read off the machine's own transitions and conditions, without attaching the entity."""
         state = str(entity.state)
-        return [trigger for trigger in self.machine.get_triggers(state)
-                if any(all(getattr(entity, c.func)(None) == c.target for c in transition.conditions)
-                       for transition in self.machine.events[trigger].transitions[state])]
+        return [trigger for trigger in self.machine.get_triggers(state) if self._offers(entity, state, trigger)]
+
+    def _offers(self, entity: Any, state: str, trigger: str) -> bool:
+        """Whether `trigger` leads anywhere from `state` for this entity: the conditions are the entity's
+        methods named in the definition, asked as transitions would."""
+        return any(all(getattr(entity, c.func)(None) == c.target for c in transition.conditions)
+                   for transition in self.machine.events[trigger].transitions.get(state, ()))
 
     def triggers_for(self, entity: Any, actor: Actor) -> list[str]:
         """Triggers this actor may fire now: what a page offers as buttons."""
@@ -87,9 +90,8 @@ class Lifecycle:
         if rule is None:
             raise ValidationFailed({"trigger": [f"unknown trigger {trigger!r}; known: {', '.join(self.rules)}"]})
         source = str(entity.state)
-        allowed = self._offered(entity)
-        if trigger not in allowed:
-            raise TransitionNotAllowed(trigger, source, allowed)
+        if not self._offers(entity, source, trigger):
+            raise TransitionNotAllowed(trigger, source, self._offered(entity))
         if not rule.may(actor, entity):
             raise Forbidden(f"only {rule.who} may {trigger.replace('_', ' ')}", {"trigger": trigger})
         clean = (rule.validate or no_fields)(fields, entity, ctx)
