@@ -80,6 +80,14 @@ def build(path: Path) -> dict:
                      stamp, 1))
     db.executemany("INSERT INTO cases (review_id, region, case_type, case_number, state, child_id, worker, reviewer, "
                    "first_qa, second_qa, created_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    # A running clock for every case past its review (finalize) or finalized (de-identify), due over the
+    # coming weeks, some already overdue: my-work orders by them.
+    clocks = [("case", n + 1, "deidentify" if state == "finalized" else "finalize", stamp,
+               (now + timedelta(hours=(n * 37) % 2000 - 300)).strftime("%Y-%m-%d %H:%M:%S.%f"), 0, None)
+              for n, state in ((n, states[n % len(states)]) for n in range(CASES))
+              if state in ("reviewed", "first_qa", "second_qa", "cb_oversight", "finalized")]
+    db.executemany("INSERT INTO deadlines (entity, entity_id, clock, started_at, due_at, cursor, next_notice_at) "
+                   "VALUES (?,?,?,?,?,?,?)", clocks)
     prev = db.execute("SELECT record_hash FROM audit_records ORDER BY id DESC LIMIT 1").fetchone()
     prev = prev[0] if prev else GENESIS
     audit = []

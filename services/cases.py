@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -107,8 +108,20 @@ def original_identity(uow: UnitOfWork, *, row: CaseRow, viewer: Actor) -> Deiden
     return uow.session.get(DeidentificationMap, row.id)
 
 
-def allowed_triggers(row: CaseRow) -> list[str]:
-    return CASE_LIFECYCLE.allowed_triggers(to_entity(CaseReview, row))
+@dataclass(frozen=True)
+class Options:
+    """What can happen to a case now: what its state offers, what the viewer may do, its deadlines."""
+
+    allowed: list[str]
+    mine: list[str]
+    deadlines: dict[str, datetime | None]
+
+
+def options(core: Core, row, viewer: Actor) -> Options:
+    case = to_entity(CaseReview, row)
+    allowed = CASE_LIFECYCLE.allowed_triggers(case)
+    return Options(allowed=allowed, mine=CASE_LIFECYCLE.triggers_for(case, viewer, allowed),
+                   deadlines=_deadlines(core, case))
 
 
 def triggers_for(row: CaseRow, viewer: Actor) -> list[str]:
@@ -122,8 +135,12 @@ def history(uow: UnitOfWork, *, case_id: int, viewer: Actor, after: int | None =
 
 
 def deadlines(core: Core, row: CaseRow) -> dict[str, datetime | None]:
+    return _deadlines(core, to_entity(CaseReview, row))
+
+
+def _deadlines(core: Core, case: CaseReview) -> dict[str, datetime | None]:
     clocks = core.reference.clocks
-    return to_entity(CaseReview, row).deadlines(core.calendar, clocks["finalize"], clocks["deidentify"])
+    return case.deadlines(core.calendar, clocks["finalize"], clocks["deidentify"])
 
 
 def list_cases(uow: UnitOfWork, *, viewer: Actor, review_id: int | None = None, region: str | None = None,

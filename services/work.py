@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import exists, or_
 from sqlmodel import select
 
 from models.tables import CaseRow, ConcernRow, Deadline
@@ -20,33 +21,53 @@ from workflow.states import CaseState, ConcernState
 LEAD_STATES = [CaseState.SAMPLED, CaseState.SCREENED, CaseState.CB_OVERSIGHT, CaseState.FINALIZED]
 
 
+#: What a list of work shows of a case or a concern (the page links to the rest).
+CASE_COLUMNS = (CaseRow.id, CaseRow.case_number, CaseRow.region, CaseRow.case_type, CaseRow.state)
+CONCERN_COLUMNS = (ConcernRow.id, ConcernRow.type, ConcernRow.region, ConcernRow.state, ConcernRow.response_due)
+
+
 @dataclass
 class Work:
-    cases: list[tuple[CaseRow, datetime | None]] = field(default_factory=list)
-    concerns: list[tuple[ConcernRow, datetime | None]] = field(default_factory=list)
+    cases: list[tuple[Any, datetime | None]] = field(default_factory=list)
+    concerns: list[tuple[Any, datetime | None]] = field(default_factory=list)
 
 
 def waiting_on(uow: UnitOfWork, *, viewer: Actor, limit: int = 100) -> Work:
     """The `limit` most urgent of each: overdue and soonest due first, then the rest oldest first."""
+    return Work(cases=_cases(uow, viewer, limit), concerns=_concerns(uow, viewer, limit))
+
+
+def _cases(uow: UnitOfWork, viewer: Actor, limit: int) -> list[tuple[Any, datetime | None]]:
+    """In two ordered reads, each able to stop at `limit` rows: cases with a running clock, soonest due
+    first; then, if room is left, the others, oldest first. (One query sorting every case of a team
+    lead's by due time, nulls last, cost most of the page.)"""
     mine = [(getattr(CaseRow, assignee) == viewer.email) & (CaseRow.state == state)
             for state, assignee in CASE_ACTOR.items()]
     if viewer.has(Role.TEAM_LEAD):
         mine.append(CaseRow.state.in_(LEAD_STATES))
-    clock = (Deadline.entity == "case") & (Deadline.entity_id == CaseRow.id) & Deadline.stopped_at.is_(None)
-    query = (select(CaseRow, Deadline.due_at).outerjoin(Deadline, clock).where(or_(*mine))
-             .order_by(Deadline.due_at.is_(None), Deadline.due_at, CaseRow.id).limit(limit))
+    where = [or_(*mine)]
     if (scope := people.scoped_region(viewer)) is not None:
-        query = query.where(CaseRow.region == scope)
-    work = Work(cases=[(case, due) for case, due in uow.session.exec(query)])
-    concern_filter = []
+        where.append(CaseRow.region == scope)
+    running = (Deadline.entity == "case") & (Deadline.entity_id == CaseRow.id) & Deadline.stopped_at.is_(None)
+    timed = (select(*CASE_COLUMNS, Deadline.due_at).join(Deadline, running).where(*where)
+             .order_by(Deadline.due_at, Deadline.id).limit(limit))
+    found = [(row, row.due_at) for row in uow.session.exec(timed)]
+    if len(found) < limit:
+        untimed = (select(*CASE_COLUMNS).where(*where, ~exists().where(running))
+                   .order_by(CaseRow.id).limit(limit - len(found)))
+        found += [(row, None) for row in uow.session.exec(untimed)]
+    return found
+
+
+def _concerns(uow: UnitOfWork, viewer: Actor, limit: int) -> list[tuple[Any, datetime | None]]:
+    wanted = []
     if viewer.has(Role.TEAM_LEAD):
-        concern_filter.append(ConcernRow.state.in_([ConcernState.REPORTED, ConcernState.RESPONDED]))
+        wanted.append(ConcernRow.state.in_([ConcernState.REPORTED, ConcernState.RESPONDED]))
     if viewer.has(Role.REGIONAL_LEADER):
-        concern_filter.append((ConcernRow.state == ConcernState.REGION_NOTIFIED) &
-                              (ConcernRow.region == viewer.region))
-    if concern_filter:
-        pending = ConcernRow.state == ConcernState.REGION_NOTIFIED
-        rows = uow.session.exec(select(ConcernRow).where(or_(*concern_filter))
-                                .order_by(~pending, ConcernRow.response_due, ConcernRow.id).limit(limit))
-        work.concerns = [(c, c.response_due if c.state == ConcernState.REGION_NOTIFIED else None) for c in rows]
-    return work
+        wanted.append((ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.region == viewer.region))
+    if not wanted:
+        return []
+    pending = ConcernRow.state == ConcernState.REGION_NOTIFIED
+    rows = uow.session.exec(select(*CONCERN_COLUMNS).where(or_(*wanted))
+                            .order_by(~pending, ConcernRow.response_due, ConcernRow.id).limit(limit))
+    return [(c, c.response_due if c.state == ConcernState.REGION_NOTIFIED else None) for c in rows]

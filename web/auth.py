@@ -37,12 +37,18 @@ def core() -> Core:
     return current_app.extensions["qareview"]
 
 
-def _session_user(user) -> SessionUser | None:
+def _session_user(uow, user) -> SessionUser | None:
+    """Read on every request (never cached), so a revoked role or a deactivated account takes effect at once."""
     if user is None or not user.active:
         return None
-    with core().uow(write=False) as uow:
-        actor = people.as_actors(uow.session, [user]).get(user.email)
+    actor = people.as_actors(uow.session, [user]).get(user.email)
     return SessionUser(id=user.id, email=user.email, name=user.name, actor=actor)
+
+
+def for_login(user) -> SessionUser | None:
+    """The session user for someone who has just proved who they are."""
+    with core().uow(write=False) as uow:
+        return _session_user(uow, user)
 
 
 @login_manager.user_loader
@@ -50,8 +56,7 @@ def _load_user(user_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
     with core().uow(write=False) as uow:
-        user = uow.session.get(User, int(user_id))
-    return _session_user(user)
+        return _session_user(uow, uow.session.get(User, int(user_id)))
 
 
 @login_manager.request_loader
@@ -62,9 +67,9 @@ def _load_from_token(req) -> SessionUser | None:
         return None
     with core().uow(write=False) as uow:
         user = people.user_for_token(uow.session, token.strip())
-    if user is not None:
-        g.token_auth = True
-    return _session_user(user)
+        if user is not None:
+            g.token_auth = True
+        return _session_user(uow, user)
 
 
 @login_manager.unauthorized_handler

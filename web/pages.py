@@ -16,7 +16,8 @@ from services import cases, concerns, people, reviews
 from services.deadlines import open_deadlines
 from services.login import Throttled, log_in
 from services.work import waiting_on
-from web.auth import _session_user, core, roles_required
+from web import markup
+from web.auth import core, for_login, roles_required
 from web.diagrams import lifecycle_svg
 from workflow.case_lifecycle import CASE_LIFECYCLE
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE
@@ -27,11 +28,9 @@ blueprint = Blueprint("pages", __name__, template_folder="templates", static_fol
                       static_url_path="/static")
 
 
-@blueprint.app_template_filter("local")
-def local_time(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(core().calendar.tz).strftime("%a %d %b %Y %H:%M %Z")
+blueprint.add_app_template_filter(markup.local_time, "local")
+for helper in (markup.state, markup.due_cell, markup.case_url, markup.concern_url):
+    blueprint.add_app_template_global(helper)
 
 
 @blueprint.app_context_processor
@@ -55,7 +54,7 @@ def login():
         except Throttled as throttled:
             return render_template("login.html", error=str(throttled)), 429
         if user is not None:
-            login_user(_session_user(user))
+            login_user(for_login(user))
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".home"))
         error = "Wrong e-mail or password."

@@ -60,6 +60,8 @@ class Lifecycle:
             auto_transitions=False,
             send_event=True,
         )
+        #: The triggers leaving each state, in definition order (asked on every page and list row).
+        self._from = {state: self.machine.get_triggers(state) for state in states}
 
     @property
     def triggers(self) -> list[str]:
@@ -72,7 +74,7 @@ class Lifecycle:
     def _offered(self, entity: Any) -> list[str]:
         """Read off the machine's own transitions and conditions, without attaching the entity."""
         state = str(entity.state)
-        return [trigger for trigger in self.machine.get_triggers(state) if self._offers(entity, state, trigger)]
+        return [trigger for trigger in self._from[state] if self._offers(entity, state, trigger)]
 
     def _offers(self, entity: Any, state: str, trigger: str) -> bool:
         """Whether `trigger` leads anywhere from `state` for this entity: the conditions are the entity's
@@ -80,9 +82,9 @@ class Lifecycle:
         return any(all(getattr(entity, c.func)(None) == c.target for c in transition.conditions)
                    for transition in self.machine.events[trigger].transitions.get(state, ()))
 
-    def triggers_for(self, entity: Any, actor: Actor) -> list[str]:
-        """Triggers this actor may fire now: what a page offers as buttons."""
-        return [t for t in self.allowed_triggers(entity) if self.rules[t].may(actor, entity)]
+    def triggers_for(self, entity: Any, actor: Actor, allowed: list[str] | None = None) -> list[str]:
+        """Triggers this actor may fire now (of `allowed`, when already known): what a page offers as buttons."""
+        return [t for t in (self._offered(entity) if allowed is None else allowed) if self.rules[t].may(actor, entity)]
 
     def fire(self, entity: Any, trigger: str, *, actor: Actor, fields: Mapping[str, Any], ctx: Any,
              now: datetime) -> Transitioned:

@@ -21,13 +21,12 @@ MASK = "(masked)"
 _COLUMNS = tuple(CaseReadSchema._declared_fields)
 
 
-def present(row) -> dict:
+def present(row, viewer=None) -> dict:
     """The case as the caller may see it: auditors do not see the names of people in case data."""
-    viewer = caller()
+    viewer = viewer or caller()
     data = {name: getattr(row, name) for name in _COLUMNS if hasattr(row, name)}
-    data["allowed_triggers"] = cases.allowed_triggers(row)
-    data["my_triggers"] = cases.triggers_for(row, viewer)
-    data["deadlines"] = cases.deadlines(core(), row)
+    now = cases.options(core(), row, viewer)
+    data.update(allowed_triggers=now.allowed, my_triggers=now.mine, deadlines=now.deadlines)
     data["proposed_elimination"] = ({"reason": row.proposed_elimination_reason,
                                      "notes": row.proposed_elimination_notes, "by": row.proposed_by}
                                     if row.proposed_elimination_reason else None)
@@ -46,7 +45,8 @@ def list_cases(query):
         rows = cases.list_cases(uow, viewer=caller(), review_id=query.get("review"), region=query.get("region"),
                                 state=query.get("state"), case_type=query.get("case_type"),
                                 after=after_cursor(query.get("cursor")), limit=query["limit"] + 1)
-        return page(rows, query["limit"], present)
+        viewer = caller()
+        return page(rows, query["limit"], lambda row: present(row, viewer))
 
 
 @blp.route("/cases/<id:case_id>", methods=["GET"])

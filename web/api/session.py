@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from services.login import Throttled, log_in
 from web.api.schemas import MeSchema, SessionCreateSchema
-from web.auth import _session_user, core
+from web.auth import core, for_login
 
 blp = Blueprint("api_session", __name__, description="Log in and out")
 
@@ -28,7 +28,7 @@ def create_session(body):
         abort(429, message=str(throttled), headers={"Retry-After": str(throttled.retry_after)})
     if user is None:
         abort(401, message="wrong e-mail or password")
-    session_user = _session_user(user)
+    session_user = for_login(user)
     login_user(session_user)
     return me(session_user)
 

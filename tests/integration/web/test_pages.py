@@ -79,3 +79,12 @@ def test_only_team_leads_see_what_a_deidentified_case_was_called(app, client_as,
     assert "Before de-identification</dt><dd>case FC-000" in client_as("lead").get(f"/cases/{case_id}").data.decode()
     page = client_as("reviewer").get(f"/cases/{case_id}").data.decode()
     assert "Before de-identification" not in page and "FC-000" not in page
+
+
+def test_row_links_are_the_pages_own_addresses_even_under_a_prefix(app):
+    from flask import url_for
+
+    from web import markup
+    with app.test_request_context("/", base_url="http://qareview.test/qa"):
+        assert markup.case_url(7) == url_for("pages.case_page", case_id=7) == "/qa/cases/7"
+        assert markup.concern_url(9) == url_for("pages.concern_page", concern_id=9) == "/qa/concerns/9"
