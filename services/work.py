@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import Select, bindparam, exists, or_
 from sqlmodel import select
 
 from models.tables import CaseRow, ConcernRow, Deadline
@@ -41,22 +42,31 @@ def _cases(uow: UnitOfWork, viewer: Actor, limit: int) -> list[tuple[Any, dateti
     """In two ordered reads, each able to stop at `limit` rows: cases with a running clock, soonest due
     first; then, if room is left, the others, oldest first. (One query sorting every case of a team
     lead's by due time, nulls last, cost most of the page.)"""
-    mine = [(getattr(CaseRow, assignee) == viewer.email) & (CaseRow.state == state)
-            for state, assignee in CASE_ACTOR.items()]
-    if viewer.has(Role.TEAM_LEAD):
+    scope = people.scoped_region(viewer)
+    timed, untimed = _case_queries(viewer.has(Role.TEAM_LEAD), scope is not None)
+    params = {"me": viewer.email, "region": scope, "limit": limit}
+    found = [(row, row.due_at) for row in uow.connection.execute(timed, params)]
+    if len(found) < limit:
+        found += [(row, None) for row in uow.connection.execute(untimed, params | {"limit": limit - len(found)})]
+    return found
+
+
+@cache
+def _case_queries(lead: bool, scoped: bool) -> tuple[Select, Select]:
+    """The two statements for one shape of viewer, built once (building them cost more than running them)."""
+    me = bindparam("me")
+    mine = [(getattr(CaseRow, assignee) == me) & (CaseRow.state == state) for state, assignee in CASE_ACTOR.items()]
+    if lead:
         mine.append(CaseRow.state.in_(LEAD_STATES))
     where = [or_(*mine)]
-    if (scope := people.scoped_region(viewer)) is not None:
-        where.append(CaseRow.region == scope)
+    if scoped:
+        where.append(CaseRow.region == bindparam("region"))
     running = (Deadline.entity == "case") & (Deadline.entity_id == CaseRow.id) & Deadline.stopped_at.is_(None)
     timed = (select(*CASE_COLUMNS, Deadline.due_at).join(Deadline, running).where(*where)
-             .order_by(Deadline.due_at, Deadline.id).limit(limit))
-    found = [(row, row.due_at) for row in uow.session.exec(timed)]
-    if len(found) < limit:
-        untimed = (select(*CASE_COLUMNS).where(*where, ~exists().where(running))
-                   .order_by(CaseRow.id).limit(limit - len(found)))
-        found += [(row, None) for row in uow.session.exec(untimed)]
-    return found
+             .order_by(Deadline.due_at, Deadline.id).limit(bindparam("limit")))
+    untimed = (select(*CASE_COLUMNS).where(*where, ~exists().where(running)).order_by(CaseRow.id)
+               .limit(bindparam("limit")))
+    return timed, untimed
 
 
 def _concerns(uow: UnitOfWork, viewer: Actor, limit: int) -> list[tuple[Any, datetime | None]]:
@@ -68,6 +78,6 @@ def _concerns(uow: UnitOfWork, viewer: Actor, limit: int) -> list[tuple[Any, dat
     if not wanted:
         return []
     pending = ConcernRow.state == ConcernState.REGION_NOTIFIED
-    rows = uow.session.exec(select(*CONCERN_COLUMNS).where(or_(*wanted))
-                            .order_by(~pending, ConcernRow.response_due, ConcernRow.id).limit(limit))
+    rows = uow.connection.execute(select(*CONCERN_COLUMNS).where(or_(*wanted))
+                                  .order_by(~pending, ConcernRow.response_due, ConcernRow.id).limit(limit))
     return [(c, c.response_due if c.state == ConcernState.REGION_NOTIFIED else None) for c in rows]

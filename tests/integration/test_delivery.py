@@ -122,5 +122,6 @@ def test_a_message_that_cannot_be_rendered_fails_at_once_and_says_why(core, smtp
     report = deliver(core, mail(smtp_server), now=NOW)
     assert report.sent == ["Reminder: case FC-1 (3N)"] and len(report.failed) == 1
     broken = next(m for m in outbox(core) if m.key == "broken")
-    assert broken.status == "failed" and "cannot render" in broken.last_error and "no_such_template" in broken.last_error
+    assert broken.status == "failed"
+    assert "cannot render" in broken.last_error and "no_such_template" in broken.last_error
     assert len(smtp_server.mailbox.messages) == 1
