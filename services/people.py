@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from models.tables import ApiToken, CaseRow, Conflict, RegionRow, User, UserRole
@@ -119,14 +120,21 @@ def actors(session: Session, emails: Iterable[str]) -> Directory:
     return as_actors(session, session.exec(select(User).where(User.email.in_(wanted), User.active)).all())
 
 
-def as_actors(session: Session, users: list[User]) -> Directory:
-    """Actors for rows already loaded: their roles and conflicts in two queries."""
+_ROLES = select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(bindparam("ids", expanding=True)))
+_CONFLICTS = (select(Conflict.user_id, Conflict.case_id, Conflict.region, Conflict.participant)
+              .where(Conflict.user_id.in_(bindparam("ids", expanding=True))))
+
+
+def as_actors(session: Session, users: list) -> Directory:
+    """Actors for users already loaded (rows or ORM objects): their roles and conflicts in two queries,
+    read as plain rows: this runs on every request."""
     ids = [u.id for u in users]
     roles: dict[int, set[Role]] = {i: set() for i in ids}
-    for user_id, role in session.exec(select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(ids))):
+    connection = session.connection()
+    for user_id, role in connection.execute(_ROLES, {"ids": ids}):
         roles[user_id].add(Role(role))
-    conflicts: dict[int, list[Conflict]] = {i: [] for i in ids}
-    for conflict in session.exec(select(Conflict).where(Conflict.user_id.in_(ids))):
+    conflicts: dict[int, list] = {i: [] for i in ids}
+    for conflict in connection.execute(_CONFLICTS, {"ids": ids}):
         conflicts[conflict.user_id].append(conflict)
     return Directory({
         u.email: Actor(

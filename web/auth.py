@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
+from sqlalchemy import bindparam, select
 
 from models.tables import User
 from services import people
@@ -51,12 +52,16 @@ def for_login(user) -> SessionUser | None:
         return _session_user(uow, user)
 
 
+#: What a request needs of its user, read as a plain row (this runs on every request).
+_USER = select(User.id, User.email, User.name, User.region, User.active).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
     with core().uow(write=False) as uow:
-        return _session_user(uow, uow.session.get(User, int(user_id)))
+        return _session_user(uow, uow.connection.execute(_USER, {"id": int(user_id)}).first())
 
 
 @login_manager.request_loader
