@@ -2,7 +2,7 @@
 100,000 audit records, driven from this (separate) process with 2 keep-alive connections, a fixed
 number of requests per scenario. /health in the same run is the framework's floor.
 
-    .venv/bin/python bench/http.py [--requests 400]
+    .venv/bin/python bench/http.py [--requests 1000]
 
 Target: every page's p99 under 100 ms and within 5x of the floor's.
 """
@@ -169,7 +169,8 @@ def scenario(port: int, cookie: str | None, paths, count: int, connections: int 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=1000,
+                        help="per scenario; at most 1,200 (the transition scenario screens each sampled case once)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="qareview-http-"))
     path = folder / "http.sqlite3"

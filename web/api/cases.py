@@ -2,6 +2,7 @@
 
 from flask_smorest import Blueprint
 
+from models.tables import CaseRow
 from services import cases
 from web.api.common import after_cursor, caller, core, login_required, page, transition
 from web.api.schemas import (CaseQuerySchema, CaseReadSchema, HistoryItemSchema, PageQuerySchema,
@@ -18,13 +19,14 @@ FIELDS = {
     "submit_review": {"review_date", "notes"},
 }
 MASK = "(masked)"
-_COLUMNS = tuple(CaseReadSchema._declared_fields)
+#: The schema's fields that are stored columns (the rest are computed below).
+_COLUMNS = tuple(name for name in CaseReadSchema._declared_fields if name in CaseRow.model_fields)
 
 
 def present(row, viewer=None) -> dict:
     """The case as the caller may see it: auditors do not see the names of people in case data."""
     viewer = viewer or caller()
-    data = {name: getattr(row, name) for name in _COLUMNS if hasattr(row, name)}
+    data = {name: getattr(row, name) for name in _COLUMNS}
     now = cases.options(core(), row, viewer)
     data.update(allowed_triggers=now.allowed, my_triggers=now.mine, deadlines=now.deadlines)
     data["proposed_elimination"] = ({"reason": row.proposed_elimination_reason,

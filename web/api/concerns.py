@@ -2,18 +2,20 @@
 
 from flask_smorest import Blueprint
 
+from models.tables import ConcernRow
 from services import concerns
 from web.api.common import after_cursor, caller, core, login_required, page, transition
 from web.api.schemas import ConcernCreateSchema, ConcernQuerySchema, ConcernReadSchema, TransitionRequestSchema, page_of
 
 blp = Blueprint("api_concerns", __name__, description="Concerns (corrective actions)")
 
-_COLUMNS = tuple(ConcernReadSchema._declared_fields)
+#: The schema's fields that are stored columns (the rest are computed below).
+_COLUMNS = tuple(name for name in ConcernReadSchema._declared_fields if name in ConcernRow.model_fields)
 FIELDS = {"respond": {"corrective_action", "systemic_issue", "prevention_plan", "notes"}}
 
 
 def present(row) -> dict:
-    data = {name: getattr(row, name) for name in _COLUMNS if hasattr(row, name)}
+    data = {name: getattr(row, name) for name in _COLUMNS}
     data["overdue"] = concerns.overdue(row, core().now())
     data["allowed_triggers"] = concerns.allowed_triggers(row)
     data["my_triggers"] = concerns.triggers_for(row, caller())
