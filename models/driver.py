@@ -95,15 +95,21 @@ class Driver:
     def __init__(self, connection: Connection):
         self.postgres = connection.dialect.name == "postgresql"
         self._db = connection.connection.driver_connection
+        #: Rows this unit wrote here, as they now stand: reading one back costs no statement.
+        self._written: dict[tuple[type, int], SimpleNamespace] = {}
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None):
         """Run one statement; its cursor (rowcount, fetchone, fetchall)."""
         if self.postgres:
             return self._db.execute(_pyformat(sql), params)
-        return self._db.execute(sql, {k: _sqlite_value(v) for k, v in params.items()} if params else ())
+        if not params:
+            return self._db.execute(sql)
+        return self._db.execute(sql, {k: _sqlite_value(v) if isinstance(v, date) else v for k, v in params.items()})
 
     def get(self, model: type, id_: int, columns: Iterable[str] | None = None) -> SimpleNamespace | None:
         """One row by id, as attributes (typed as the ORM would give them), or None."""
+        if (written := self._written.get((model, id_))) is not None:
+            return written
         sql, names = _select_by_id(model, tuple(columns) if columns is not None else None)
         found = self.execute(sql, {"id": id_}).fetchone()
         if found is None:
@@ -115,13 +121,14 @@ class Driver:
         """Insert one row; its new id."""
         return self.execute(_insert(model, tuple(values)), values).fetchone()[0]
 
-    def update_versioned(self, model: type, id_: int, version: int, changes: Mapping[str, Any]) -> int:
-        """Write `changes` if the row is still at `version` (the optimistic lock); the new version.
-
-        On PostgreSQL a concurrent writer's row lock makes this wait, then see its committed version."""
-        params = {**changes, "id": id_, "version": version}
+    def update_versioned(self, model: type, row: SimpleNamespace, changes: Mapping[str, Any]) -> None:
+        """Write `changes` to `row` (as read by `get`) if it is still at its version (the optimistic lock),
+        then bump the version. On PostgreSQL a concurrent writer's row lock makes this wait, then see
+        its committed version."""
+        params = {**changes, "id": row.id, "version": row.version}
         if self.execute(_versioned_update(model, tuple(changes)), params).rowcount != 1:
-            current = self.execute(f"SELECT version FROM {model.__tablename__} WHERE id = :id", {"id": id_})
-            row = current.fetchone()
-            raise StaleVersion(version, row[0] if row else None)
-        return version + 1
+            current = self.execute(f"SELECT version FROM {model.__tablename__} WHERE id = :id", {"id": row.id})
+            found = current.fetchone()
+            raise StaleVersion(row.version, found[0] if found else None)
+        vars(row).update(changes, version=row.version + 1)
+        self._written[(model, row.id)] = row

@@ -73,5 +73,6 @@ class UnitOfWork:
             self._session.commit()  # commits the connection's transaction too (control_fully)
         if self._connection is not None and self._connection.in_transaction():
             self._connection.commit()  # the session was never used, or never made
-        # The next transaction must lock the audit chain anew.
+        # The next transaction must lock the audit chain anew, and read afresh what this one wrote.
         self.audit = AuditLog(self)
+        self._driver = None

@@ -89,9 +89,7 @@ def fire(core: Core, uow: UnitOfWork, *, case_id: int, trigger: str, actor: Acto
     case = to_entity(CaseReview, stored)
     event = CASE_LIFECYCLE.fire(case, trigger, actor=actor, fields=fields,
                                 ctx=case_context(core, uow, review.review_month, fields=fields, now=now), now=now)
-    changed = changes(case, stored)
-    vars(stored).update(changed)
-    stored.version = uow.db.update_versioned(CaseRow, case_id, stored.version, changed)
+    uow.db.update_versioned(CaseRow, stored, changes(case, stored))
     if isinstance(event, CaseDeidentified):
         uow.session.add(DeidentificationMap(case_id=case_id, identifier=event.data["identifier"],
                                             **event.data["previous"]))
