@@ -78,8 +78,7 @@ def _select_by_id(model: type, columns: tuple[str, ...] | None) -> tuple[str, tu
 @cache
 def _insert(model: type, names: tuple[str, ...]) -> str:
     quoted = ", ".join(f'"{n}"' for n in names)
-    return (f"INSERT INTO {model.__tablename__} ({quoted}) VALUES ({', '.join(':' + n for n in names)}) "
-            "RETURNING id")
+    return f"INSERT INTO {model.__tablename__} ({quoted}) VALUES ({', '.join(':' + n for n in names)})"
 
 
 @cache
@@ -119,7 +118,9 @@ class Driver:
 
     def insert(self, model: type, values: Mapping[str, Any]) -> int:
         """Insert one row; its new id."""
-        return self.execute(_insert(model, tuple(values)), values).fetchone()[0]
+        if self.postgres:
+            return self.execute(_insert(model, tuple(values)) + " RETURNING id", values).fetchone()[0]
+        return self.execute(_insert(model, tuple(values)), values).lastrowid
 
     def update_versioned(self, model: type, row: SimpleNamespace, changes: Mapping[str, Any]) -> None:
         """Write `changes` to `row` (as read by `get`) if it is still at its version (the optimistic lock),
