@@ -69,10 +69,28 @@ def _readers(model: type) -> dict[str, Any]:
 
 
 @cache
+def _column_names(model: type) -> tuple[str, ...]:
+    return tuple(c.name for c in model.__table__.columns)
+
+
+@cache
 def _select_by_id(model: type, columns: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
-    names = columns or tuple(c.name for c in model.__table__.columns)
+    names = columns or _column_names(model)
     quoted = ", ".join(f'"{n}"' for n in names)
     return f"SELECT {quoted} FROM {model.__tablename__} WHERE id = :id", names
+
+
+@cache
+def _select_with_parent(model: type, parent: type, via: str, parent_columns: tuple[str, ...]) -> str:
+    mine = ", ".join(f'c."{n}"' for n in _column_names(model))
+    theirs = ", ".join(f'p."{n}"' for n in parent_columns)
+    return (f"SELECT {mine}, {theirs} FROM {model.__tablename__} c JOIN {parent.__tablename__} p "
+            f'ON p.id = c."{via}" WHERE c.id = :id')
+
+
+def _typed(model: type, names: Iterable[str], values: Iterable[Any]) -> SimpleNamespace:
+    readers = _readers(model)
+    return SimpleNamespace(**{n: readers[n](v) if n in readers else v for n, v in zip(names, values)})
 
 
 @cache
@@ -111,10 +129,17 @@ class Driver:
             return written
         sql, names = _select_by_id(model, tuple(columns) if columns is not None else None)
         found = self.execute(sql, {"id": id_}).fetchone()
+        return None if found is None else _typed(model, names, found)
+
+    def get_with_parent(self, model: type, id_: int, parent: type, via: str,
+                        parent_columns: tuple[str, ...]) -> tuple[SimpleNamespace, SimpleNamespace] | None:
+        """One row by id and some columns of the row its `via` column points at, in one statement."""
+        found = self.execute(_select_with_parent(model, parent, via, parent_columns), {"id": id_}).fetchone()
         if found is None:
             return None
-        readers = _readers(model)
-        return SimpleNamespace(**{n: readers[n](v) if n in readers else v for n, v in zip(names, found)})
+        names = _column_names(model)
+        row = _typed(model, names, found[:len(names)])
+        return row, _typed(parent, parent_columns, found[len(names):])
 
     def insert(self, model: type, values: Mapping[str, Any]) -> int:
         """Insert one row; its new id."""

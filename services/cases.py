@@ -80,12 +80,12 @@ def fire(core: Core, uow: UnitOfWork, *, case_id: int, trigger: str, actor: Acto
 
     The hot write path: rows are read and written with driver statements (models.driver), and the
     UPDATE itself checks `version`, so a concurrent change is refused even after our own check."""
-    stored = uow.db.get(CaseRow, case_id)
-    if stored is None or not people.sees_region(actor, stored.region):
+    found = uow.db.get_with_parent(CaseRow, case_id, ReviewRow, "review_id", ("state", "review_month"))
+    if found is None or not people.sees_region(actor, found[0].region):
         raise NotFound(f"no case {case_id}")
+    stored, review = found
     if version is not None and version != stored.version:
         raise StaleVersion(version, stored.version)
-    review = uow.db.get(ReviewRow, stored.review_id, ("state", "review_month"))
     case = to_entity(CaseReview, stored)
     event = CASE_LIFECYCLE.fire(case, trigger, actor=actor, fields=fields,
                                 ctx=case_context(core, uow, review.review_month, fields=fields, now=now), now=now)
