@@ -135,7 +135,7 @@ def paired(core, actors, ids, replay: Replay, count: int, rounds: int = 10) -> t
 def report(name: str, count: int, ours: float, raw: float) -> float:
     ratio = (count / ours) / (count / raw)
     print(f"{name:10} qareview {count / ours:8.0f} transitions/s   raw driver {count / raw:8.0f} commits/s   "
-          f"ratio {ratio:.2f}  (target >= 0.5)")
+          f"ratio {ratio:.3f}  (target >= 0.5)")
     return ratio
 
 
