@@ -17,7 +17,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, DateTime
+from sqlalchemy import Boolean, Connection, Date, DateTime, TypeDecorator
 
 from workflow.errors import StaleVersion
 
@@ -59,11 +59,12 @@ def _readers(model: type) -> dict[str, Any]:
     """How each typed column of `model` is read back into Python (the rest come as stored)."""
     readers = {}
     for column in model.__table__.columns:
-        if isinstance(column.type, DateTime):
+        kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type  # UTCDateTime
+        if isinstance(kind, DateTime):
             readers[column.name] = _moment
-        elif isinstance(column.type, Date):
+        elif isinstance(kind, Date):
             readers[column.name] = _day
-        elif isinstance(column.type, Boolean):
+        elif isinstance(kind, Boolean):
             readers[column.name] = _flag
     return readers
 

@@ -103,7 +103,7 @@ def case_page(case_id: int):
     viewer = current_user.actor
     with core().uow(write=False) as uow:
         row = cases.get_case(uow, case_id=case_id, viewer=viewer)
-        history = cases.history(uow, case_id=case_id, viewer=viewer, limit=10_000)
+        history = audit_records(uow, entity="case", entity_id=case_id, limit=10_000)
         open_concerns = concerns.list_concerns(uow, viewer=viewer, now=core().now(), case_id=case_id, limit=500)
         clocks = open_deadlines(uow, entity="case", entity_id=case_id)
         mine = cases.triggers_for(row, viewer)

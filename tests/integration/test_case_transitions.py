@@ -124,6 +124,7 @@ def test_deidentification_keeps_the_id_and_the_map_for_team_leads(core, staff):
         row.state, row.review_date, row.finalized_at = "finalized", NOW.date(), NOW - timedelta(days=1)
         uow.commit()
     row = fire(core, case_id, "deidentify", staff.lead)
+    assert row.finalized_at == NOW - timedelta(days=1) and row.deidentified_at == NOW   # as moments, not text
     assert row.id == case_id and row.case_number != "FC-000" and row.case_number.isalnum()
     assert row.child_id is None and row.worker is None
     mapping = stored(core, DeidentificationMap, case_id)
