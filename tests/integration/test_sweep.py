@@ -170,9 +170,10 @@ def due_deadlines(core, count):
     return {d.id for d in deadlines(core) if d.cursor == 2}
 
 
-def sweeper(url, batch=50):
-    return subprocess.Popen([sys.executable, "-m", "tests.integration.sweeper", url, NOW.isoformat(), str(batch)],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+def sweeper(url, batch=50, wait=False):
+    return subprocess.Popen([sys.executable, "-m", "tests.integration.sweeper", url, NOW.isoformat(), str(batch),
+                             *(["wait"] if wait else [])], cwd=ROOT, stdin=subprocess.PIPE if wait else None,
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def per_deadline(core):
@@ -189,7 +190,12 @@ def per_deadline(core):
 @pytest.mark.postgres
 def test_several_sweep_processes_at_once_record_every_notice_exactly_once(pg_core, postgres_url):
     wanted = due_deadlines(pg_core, 1000)
-    processes = [sweeper(postgres_url) for _ in range(3)]
+    processes = [sweeper(postgres_url, batch=20, wait=True) for _ in range(3)]
+    for p in processes:   # all started up; then all go at once (a lone early starter could do it all)
+        assert p.stdout.readline().strip() == "ready"
+    for p in processes:
+        p.stdin.write("go\n")
+        p.stdin.flush()
     recorded = [int(p.communicate(timeout=120)[0].split()[-1]) for p in processes]
     assert sum(recorded) == 1000
     assert sum(1 for r in recorded if r) >= 2          # the work really was shared
