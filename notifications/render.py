@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -26,6 +27,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates ship with the code: no file check on every message
     )
+
+
+def spoken(moment: datetime, tz: tzinfo) -> str:
+    """A moment as messages say it, in the agency's time zone: "Monday 18 January 2027, 23:59 CST"."""
+    return moment.astimezone(tz).strftime("%A %d %B %Y, %H:%M %Z")
 
 
 def render(name: str, **context) -> Message:

@@ -8,7 +8,6 @@ number of sweeps may run at once; one killed half-way leaves its batch untouched
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from sqlmodel import select
 from models.tables import CaseRow, ConcernRow, Deadline, OutboxMessage
 from models.unit_of_work import UnitOfWork
 from notifications.outbox import queued
+from notifications.render import spoken
 from services.core import Core
 from services.people import emails_with_role
 from workflow.deadlines import CASE_ACTOR, Kind, Step, check
@@ -69,7 +69,8 @@ class _People:
         return [getattr(case, assignee)] if assignee else self.with_role(Role.TEAM_LEAD)
 
 
-def _message(core: Core, people: _People, row, step: Step) -> dict | None:
+def _notice(core: Core, people: _People, row, step: Step) -> tuple[dict, str] | None:
+    """The outbox row of one notice and its headline for the report (None when nobody is to be told)."""
     rule = core.reference.clocks[row.clock]
     recipients = people.acting(row)
     if step.kind is Kind.ESCALATION:
@@ -85,16 +86,11 @@ def _message(core: Core, people: _People, row, step: Step) -> dict | None:
         case = people.cases[row.entity_id]
         what, state = f"Case {case.case_number}", case.state
         link, tail = core.link(f"/cases/{case.id}"), f"region {case.region}"
-    due = row.due_at.astimezone(core.calendar.tz).strftime("%A %d %B %Y, %H:%M %Z")
-    return queued(key=f"deadline:{row.id}:{step.name}", recipients=recipients, template="deadline_notice",
-                  values=dict(heading=HEADINGS[step.kind], kind=step.kind.value, what=what, clock_label=rule.label,
-                              due=due, state=state.replace("_", " "), link=link, subject_tail=f"due {due} ({tail})"))
-
-
-def _headline(message: dict) -> str:
-    """What a queued notice is about (it is rendered only when delivered)."""
-    values = json.loads(message["context"])
-    return f"{values['heading']}: {values['what']}"
+    due = spoken(row.due_at, core.calendar.tz)
+    message = queued(key=f"deadline:{row.id}:{step.name}", recipients=recipients, template="deadline_notice",
+                     values=dict(heading=HEADINGS[step.kind], kind=step.kind.value, what=what, clock_label=rule.label,
+                                 due=due, state=state.replace("_", " "), link=link, subject_tail=f"due {due} ({tail})"))
+    return None if message is None else (message, f"{HEADINGS[step.kind]}: {what}")
 
 
 def sweep(core: Core, *, now: datetime, batch: int = 500) -> SweepReport:
@@ -106,13 +102,14 @@ def sweep(core: Core, *, now: datetime, batch: int = 500) -> SweepReport:
             if not rows:
                 break
             people = _People(uow, rows, roles)
-            messages, moves = [], []
+            messages, headlines, moves = [], [], []
             for row in rows:
                 try:
                     outcome = check(core.reference.clocks[row.clock], row.due_at, row.cursor, now)
                     if outcome.send is not None:
-                        if message := _message(core, people, row, outcome.send):
-                            messages.append(message)
+                        if notice := _notice(core, people, row, outcome.send):
+                            messages.append(notice[0])
+                            headlines.append(notice[1])
                         else:
                             log.warning("deadline %s: nobody to notify (%s)", row.id, outcome.send.name)
                     moves.append({"b_id": row.id, "b_cursor": outcome.cursor, "b_next": outcome.next_at})
@@ -121,7 +118,7 @@ def sweep(core: Core, *, now: datetime, batch: int = 500) -> SweepReport:
                     failed.add(row.id)
             _write(uow, messages, moves, now)
             uow.commit()
-            report.recorded += [_headline(m) for m in messages]
+            report.recorded += headlines
     report.failed = sorted(failed)
     return report
 

@@ -9,6 +9,7 @@ from typing import Any
 from models.tables import CaseRow, ConcernRow, ReviewRow
 from models.unit_of_work import UnitOfWork
 from notifications.outbox import enqueue
+from notifications.render import spoken
 from services.core import Core
 from services.deadlines import apply_clock_effects
 from services.people import emails_with_role
@@ -18,16 +19,12 @@ from workflow.deadlines import CLOCK_EFFECTS
 from workflow.roles import Role
 
 
-def _local(core: Core, moment) -> str:
-    return moment.astimezone(core.calendar.tz).strftime("%A %d %B %Y, %H:%M %Z") if moment else ""
-
-
 def _case_message(headline: str, recipients: Callable[[UnitOfWork, Any, events.Transitioned], list]):
     def handle(core: Core, uow: UnitOfWork, event: events.Transitioned, record_id: int) -> None:
         case = uow.db.get(CaseRow, event.entity_id)
         due = None
         if case.review_date is not None and case.state not in ("finalized", "deidentified", "eliminated"):
-            due = _local(core, case_deadline(core, case))
+            due = spoken(case_deadline(core, case), core.calendar.tz)
         values = dict(headline=headline, case_number=case.case_number, case_type=case.case_type.replace("_", " "),
                       region=case.region, state=case.state, actor=event.actor, notes=event.notes, due=due,
                       link=core.link(f"/cases/{case.id}"))
@@ -57,10 +54,11 @@ def _concern_message(headline: str, to_region: bool):
         if to_region:
             recipients += emails_with_role(uow.session, Role.REGIONAL_LEADER, concern.region)
         type_label = core.reference.concern_types[concern.type].label
+        awaited = concern.state == "region_notified"
         values = dict(headline=headline, concern_id=concern.id, type_label=type_label,
                       case_number=case.case_number, region=concern.region, state=concern.state,
                       actor=event.actor, notes=event.notes,
-                      due=_local(core, concern.response_due) if concern.state == "region_notified" else None,
+                      due=spoken(concern.response_due, core.calendar.tz) if awaited else None,
                       link=core.link(f"/concerns/{concern.id}"))
         enqueue(uow, key=f"audit:{record_id}", recipients=recipients, template="concern_step", values=values,
                 now=event.at)
