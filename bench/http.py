@@ -55,7 +55,7 @@ def build(path: Path) -> dict:
                             passwords=core.passwords)
         uow.commit()
     with core.uow(write=False) as uow:
-        lead = people.actor(uow.session, "lead@bench.test")
+        lead = people.actor(uow, "lead@bench.test")
     review_ids = []
     with core.uow() as uow:
         for month in range(40):

@@ -66,7 +66,7 @@ def build(url: str) -> int:
                             passwords=core.passwords)
         uow.commit()
     with core.uow(write=False) as uow:
-        lead = people.actor(uow.session, "lead@bench.test")
+        lead = people.actor(uow, "lead@bench.test")
     with core.uow() as uow:
         review = reviews.create_review(core, uow, actor=lead, region="3N", review_month="2026-11",
                                        kind="measurement", now=NOW)

@@ -48,7 +48,7 @@ def prepare(url: str):
                             passwords=core.passwords)
         uow.commit()
     with core.uow(write=False) as uow:
-        actors = {n: people.actor(uow.session, f"{n}@bench.test") for n in ("lead", "reviewer", "qa1", "qa2")}
+        actors = {n: people.actor(uow, f"{n}@bench.test") for n in ("lead", "reviewer", "qa1", "qa2")}
     with core.uow() as uow:
         review = reviews.create_review(core, uow, actor=actors["lead"], region="3N", review_month="2026-11",
                                        kind="measurement", now=NOW)

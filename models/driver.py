@@ -6,18 +6,25 @@ writes its rows here: table and column names come from the models, SQL is spelle
 `:name` parameters (SQLite's style; PostgreSQL's `%(name)s` is derived), and values are stored
 exactly as SQLAlchemy stores them (UTC datetimes), so ORM reads of the same rows agree.
 Only rows the ORM has not loaded in this unit of work may be written here.
+
+Hot reads (pages and lists) come here too, through `select`: the statement is still built with
+SQLAlchemy, once, and compiled once per dialect; only running it skips SQLAlchemy's execution and
+result machinery (~100 µs a statement here, plus ~1 µs a row).
 """
 
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, DateTime, TypeDecorator
+from sqlalchemy import Boolean, Connection, Date, DateTime, Select, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from workflow.errors import StaleVersion
 
@@ -54,19 +61,32 @@ def _flag(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
+def _reader(kind) -> Any:
+    """How a value of this column type is read back into Python; None if it comes as stored."""
+    kind = kind.impl_instance if isinstance(kind, TypeDecorator) else kind  # sqlmodel's UTCDateTime
+    if isinstance(kind, DateTime):
+        return _moment
+    if isinstance(kind, Date):
+        return _day
+    if isinstance(kind, Boolean):
+        return _flag
+    return None
+
+
 @cache
 def _readers(model: type) -> dict[str, Any]:
     """How each typed column of `model` is read back into Python (the rest come as stored)."""
-    readers = {}
-    for column in model.__table__.columns:
-        kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type  # UTCDateTime
-        if isinstance(kind, DateTime):
-            readers[column.name] = _moment
-        elif isinstance(kind, Date):
-            readers[column.name] = _day
-        elif isinstance(kind, Boolean):
-            readers[column.name] = _flag
-    return readers
+    return {c.name: reader for c in model.__table__.columns if (reader := _reader(c.type)) is not None}
+
+
+@cache
+def _compiled(statement: Select, dialect: Dialect) -> tuple[SQLCompiler, tuple[tuple[int, Any], ...], type]:
+    """The statement compiled for this dialect, the reader of each typed column by position, and a
+    named tuple of its columns. Only statements built once (at module level, or cached) belong here:
+    each is kept for good."""
+    columns = statement.selected_columns
+    readers = tuple((i, r) for i, column in enumerate(columns) if (r := _reader(column.type)))
+    return statement.compile(dialect=dialect), readers, namedtuple("Row", columns.keys(), rename=True)
 
 
 @cache
@@ -112,6 +132,7 @@ class Driver:
 
     def __init__(self, connection: Connection):
         self.postgres = connection.dialect.name == "postgresql"
+        self._dialect = connection.dialect
         self._db = connection.connection.driver_connection
         #: Rows this unit wrote here, as they now stand: reading one back costs no statement.
         self._written: dict[tuple[type, int], SimpleNamespace] = {}
@@ -123,6 +144,28 @@ class Driver:
         if not params:
             return self._db.execute(sql)
         return self._db.execute(sql, {k: _sqlite_value(v) if isinstance(v, date) else v for k, v in params.items()})
+
+    def select(self, statement: Select, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        """All rows of a SELECT built once with SQLAlchemy (see `_compiled`), as named tuples of its
+        columns, typed as SQLAlchemy would type them."""
+        compiled, readers, row_type = _compiled(statement, self._dialect)
+        expanded = compiled.construct_expanded_state(params or {})  # binds, IN-lists expanded
+        if self.postgres:
+            rows = self._db.execute(expanded.statement, expanded.parameters).fetchall()
+        else:
+            values = expanded.parameters
+            rows = self._db.execute(expanded.statement, [_sqlite_value(values[n]) for n in expanded.positiontup])
+            rows = rows.fetchall()
+        make = row_type._make
+        if not readers:
+            return [make(row) for row in rows]
+        typed = []
+        for row in rows:
+            row = list(row)
+            for i, read in readers:
+                row[i] = read(row[i])
+            typed.append(make(row))
+        return typed
 
     def get(self, model: type, id_: int, columns: Iterable[str] | None = None) -> SimpleNamespace | None:
         """One row by id, as attributes (typed as the ORM would give them), or None."""

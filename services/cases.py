@@ -68,7 +68,7 @@ def case_context(core: Core, uow: UnitOfWork, review_month: date, *, fields: Map
         review_month=review_month,
         today=core.calendar.local_date(now),
         reasons=frozenset(core.reference.elimination_reasons),
-        directory=people.actors(uow.session, wanted) if wanted else Directory(),
+        directory=people.actors(uow, wanted) if wanted else Directory(),
         make_identifier=core.identifiers,
     )
 

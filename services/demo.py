@@ -59,7 +59,7 @@ class _Demo:
 
     def actor(self, name: str):
         with self.core.uow(write=False) as uow:
-            return people.actor(uow.session, email(name))
+            return people.actor(uow, email(name))
 
     def step(self, case_id: int, trigger: str, at: datetime, review_date: date | None = None, **fields) -> None:
         who = {"screen": "lead", "eliminate": "lead", "assign": "lead", "finalize": "lead", "deidentify": "lead",

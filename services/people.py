@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from models.unit_of_work import UnitOfWork
 from models.tables import ApiToken, CaseRow, Conflict, RegionRow, User, UserRole
 from workflow.actors import SYSTEM, SYSTEM_ACTOR, Actor, Directory
 from workflow.errors import NotFound, ValidationFailed
@@ -112,29 +113,31 @@ def declare_conflict(session: Session, *, email: str, case_id: int | None = None
     return conflict
 
 
-def actors(session: Session, emails: Iterable[str]) -> Directory:
-    """The domain's view of these people: roles, region and declared conflicts, in three queries."""
-    wanted = {normalize_email(e) for e in emails if isinstance(e, str)}
-    if not wanted:
-        return Directory()
-    return as_actors(session, session.exec(select(User).where(User.email.in_(wanted), User.active)).all())
-
-
+_USERS = (select(User.id, User.email, User.region)
+          .where(User.email.in_(bindparam("emails", expanding=True)), User.active))
 _ROLES = select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(bindparam("ids", expanding=True)))
 _CONFLICTS = (select(Conflict.user_id, Conflict.case_id, Conflict.region, Conflict.participant)
               .where(Conflict.user_id.in_(bindparam("ids", expanding=True))))
 
 
-def as_actors(session: Session, users: list) -> Directory:
-    """Actors for users already loaded (rows or ORM objects): their roles and conflicts in two queries,
-    read as plain rows: this runs on every request."""
+def actors(uow: UnitOfWork, emails: Iterable[str]) -> Directory:
+    """The domain's view of these active people: roles, region and declared conflicts, in three reads."""
+    wanted = {normalize_email(e) for e in emails if isinstance(e, str)}
+    if not wanted:
+        return Directory()
+    return as_actors(uow, uow.db.select(_USERS, {"emails": sorted(wanted)}))
+
+
+def as_actors(uow: UnitOfWork, users: Iterable) -> Directory:
+    """Actors for users already read (anything with id, email and region): their roles and conflicts in
+    two reads. This runs on every request."""
+    users = list(users)
     ids = [u.id for u in users]
     roles: dict[int, set[Role]] = {i: set() for i in ids}
-    connection = session.connection()
-    for user_id, role in connection.execute(_ROLES, {"ids": ids}):
+    for user_id, role in uow.db.select(_ROLES, {"ids": ids}):
         roles[user_id].add(Role(role))
     conflicts: dict[int, list] = {i: [] for i in ids}
-    for conflict in connection.execute(_CONFLICTS, {"ids": ids}):
+    for conflict in uow.db.select(_CONFLICTS, {"ids": ids}):
         conflicts[conflict.user_id].append(conflict)
     return Directory({
         u.email: Actor(
@@ -147,10 +150,10 @@ def as_actors(session: Session, users: list) -> Directory:
     })
 
 
-def actor(session: Session, email: str) -> Actor:
+def actor(uow: UnitOfWork, email: str) -> Actor:
     if email == SYSTEM:
         return SYSTEM_ACTOR
-    found = actors(session, [email]).get(normalize_email(email))
+    found = actors(uow, [email]).get(normalize_email(email))
     if found is None:
         raise NotFound(f"no active user {email}")
     return found

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, or_
+from sqlalchemy import Select, bindparam, case, exists, null, or_
 from sqlmodel import select
 
 from models.tables import CaseRow, ConcernRow, Deadline
@@ -22,15 +20,17 @@ from workflow.states import CaseState, ConcernState
 LEAD_STATES = [CaseState.SAMPLED, CaseState.SCREENED, CaseState.CB_OVERSIGHT, CaseState.FINALIZED]
 
 
-#: What a list of work shows of a case or a concern (the page links to the rest).
+#: What a list of work shows of a case or a concern (the page links to the rest), and `due`: when its
+#: running clock is due (None if none runs; for a concern, only while its region's answer is awaited).
 CASE_COLUMNS = (CaseRow.id, CaseRow.case_number, CaseRow.region, CaseRow.case_type, CaseRow.state)
-CONCERN_COLUMNS = (ConcernRow.id, ConcernRow.type, ConcernRow.region, ConcernRow.state, ConcernRow.response_due)
+CONCERN_COLUMNS = (ConcernRow.id, ConcernRow.type, ConcernRow.region, ConcernRow.state,
+                   case((ConcernRow.state == ConcernState.REGION_NOTIFIED, ConcernRow.response_due)).label("due"))
 
 
 @dataclass
 class Work:
-    cases: list[tuple[Any, datetime | None]] = field(default_factory=list)
-    concerns: list[tuple[Any, datetime | None]] = field(default_factory=list)
+    cases: list = field(default_factory=list)
+    concerns: list = field(default_factory=list)
 
 
 def waiting_on(uow: UnitOfWork, *, viewer: Actor, limit: int = 100) -> Work:
@@ -38,16 +38,16 @@ def waiting_on(uow: UnitOfWork, *, viewer: Actor, limit: int = 100) -> Work:
     return Work(cases=_cases(uow, viewer, limit), concerns=_concerns(uow, viewer, limit))
 
 
-def _cases(uow: UnitOfWork, viewer: Actor, limit: int) -> list[tuple[Any, datetime | None]]:
+def _cases(uow: UnitOfWork, viewer: Actor, limit: int) -> list:
     """In two ordered reads, each able to stop at `limit` rows: cases with a running clock, soonest due
     first; then, if room is left, the others, oldest first. (One query sorting every case of a team
     lead's by due time, nulls last, cost most of the page.)"""
     scope = people.scoped_region(viewer)
     timed, untimed = _case_queries(viewer.has(Role.TEAM_LEAD), scope is not None)
     params = {"me": viewer.email, "region": scope, "limit": limit}
-    found = [(row, row.due_at) for row in uow.connection.execute(timed, params)]
+    found = uow.db.select(timed, params)
     if len(found) < limit:
-        found += [(row, None) for row in uow.connection.execute(untimed, params | {"limit": limit - len(found)})]
+        found += uow.db.select(untimed, params | {"limit": limit - len(found)})
     return found
 
 
@@ -62,22 +62,28 @@ def _case_queries(lead: bool, scoped: bool) -> tuple[Select, Select]:
     if scoped:
         where.append(CaseRow.region == bindparam("region"))
     running = (Deadline.entity == "case") & (Deadline.entity_id == CaseRow.id) & Deadline.stopped_at.is_(None)
-    timed = (select(*CASE_COLUMNS, Deadline.due_at).join(Deadline, running).where(*where)
+    timed = (select(*CASE_COLUMNS, Deadline.due_at.label("due")).join(Deadline, running).where(*where)
              .order_by(Deadline.due_at, Deadline.id).limit(bindparam("limit")))
-    untimed = (select(*CASE_COLUMNS).where(*where, ~exists().where(running)).order_by(CaseRow.id)
+    untimed = (select(*CASE_COLUMNS, null().label("due")).where(*where, ~exists().where(running)).order_by(CaseRow.id)
                .limit(bindparam("limit")))
     return timed, untimed
 
 
-def _concerns(uow: UnitOfWork, viewer: Actor, limit: int) -> list[tuple[Any, datetime | None]]:
-    wanted = []
-    if viewer.has(Role.TEAM_LEAD):
-        wanted.append(ConcernRow.state.in_([ConcernState.REPORTED, ConcernState.RESPONDED]))
-    if viewer.has(Role.REGIONAL_LEADER):
-        wanted.append((ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.region == viewer.region))
-    if not wanted:
+def _concerns(uow: UnitOfWork, viewer: Actor, limit: int) -> list:
+    lead, regional = viewer.has(Role.TEAM_LEAD), viewer.has(Role.REGIONAL_LEADER)
+    if not (lead or regional):
         return []
+    return uow.db.select(_concern_query(lead, regional), {"region": viewer.region, "limit": limit})
+
+
+@cache
+def _concern_query(lead: bool, regional: bool) -> Select:
+    """Concerns awaiting a region's answer first, soonest due first; then those a team lead must act on."""
+    wanted = []
+    if lead:
+        wanted.append(ConcernRow.state.in_([ConcernState.REPORTED, ConcernState.RESPONDED]))
+    if regional:
+        wanted.append((ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.region == bindparam("region")))
     pending = ConcernRow.state == ConcernState.REGION_NOTIFIED
-    rows = uow.connection.execute(select(*CONCERN_COLUMNS).where(or_(*wanted))
-                                  .order_by(~pending, ConcernRow.response_due, ConcernRow.id).limit(limit))
-    return [(c, c.response_due if c.state == ConcernState.REGION_NOTIFIED else None) for c in rows]
+    return (select(*CONCERN_COLUMNS).where(or_(*wanted))
+            .order_by(~pending, ConcernRow.response_due, ConcernRow.id).limit(bindparam("limit")))

@@ -42,7 +42,7 @@ def _session_user(uow, user) -> SessionUser | None:
     """Read on every request (never cached), so a revoked role or a deactivated account takes effect at once."""
     if user is None or not user.active:
         return None
-    actor = people.as_actors(uow.session, [user]).get(user.email)
+    actor = people.as_actors(uow, [user]).get(user.email)
     return SessionUser(id=user.id, email=user.email, name=user.name, actor=actor)
 
 
@@ -61,7 +61,8 @@ def _load_user(user_id: str) -> SessionUser | None:
     if not user_id.isdigit():
         return None
     with core().uow(write=False) as uow:
-        return _session_user(uow, uow.connection.execute(_USER, {"id": int(user_id)}).first())
+        found = uow.db.select(_USER, {"id": int(user_id)})
+        return _session_user(uow, found[0] if found else None)
 
 
 @login_manager.request_loader

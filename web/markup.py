@@ -6,6 +6,7 @@ Values go through markupsafe's escape (Markup.format is several times slower).""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import request
 from markupsafe import Markup, escape
@@ -19,6 +20,13 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone(core().calendar.tz).strftime("%a %d %b %Y %H:%M %Z")
 
 
+@lru_cache(maxsize=512)
+def words(code: str) -> str:
+    """A code as words (`foster_care`: "foster care"). Codes are few: each is worked out once."""
+    return code.replace("_", " ")
+
+
+@lru_cache(maxsize=512)
 def state(name: str) -> Markup:
     return Markup(f'<span class="state state-{escape(name)}">{escape(name.replace("_", " "))}</span>')
 

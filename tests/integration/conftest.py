@@ -139,7 +139,7 @@ class Staff:
         if name not in self.ROLES:
             raise AttributeError(name)
         with self.core.uow(write=False) as uow:
-            return people.actor(uow.session, self.email(name))
+            return people.actor(uow, self.email(name))
 
     def assignment(self) -> dict:
         return {"reviewer": self.email("reviewer"), "first_qa": self.email("qa1"), "second_qa": self.email("qa2")}

@@ -41,7 +41,7 @@ def test_users_add_with_several_roles(app):
                  "--password", "s3cret-enough")
     assert result.exit_code == 0, result.output
     with app.extensions["qareview"].uow(write=False) as uow:
-        who = people.actor(uow.session, "pat@example.org")
+        who = people.actor(uow, "pat@example.org")
     assert who.roles == {"reviewer", "qa"}
 
 

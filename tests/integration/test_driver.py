@@ -1,14 +1,16 @@
-"""Driver-level statements (the transition path) and the ORM read and write the same values."""
+"""Driver-level statements (the transition path, hot reads) and the ORM read and write the same values."""
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import bindparam, select
 
 from models.driver import _pyformat
 from models.tables import CaseRow, Deadline, ReviewRow
 from tests.integration.conftest import NOW, new_review
 from workflow.errors import StaleVersion
+from workflow.states import CaseState
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -62,3 +64,24 @@ def test_a_versioned_update_refuses_a_stale_row_and_names_the_current_version(co
         assert refused.value.details == {"expected_version": 1, "current_version": 2}
     with core.uow(write=False) as uow:
         assert uow.session.get(CaseRow, case_id).state == "screened"
+
+
+_CASES_IN = (select(CaseRow.id, CaseRow.state, CaseRow.review_date, CaseRow.created_at, CaseRow.finalized_at)
+             .where(CaseRow.id.in_(bindparam("ids", expanding=True)), CaseRow.state == CaseState.SAMPLED)
+             .order_by(CaseRow.id))
+
+
+def test_a_select_built_with_sqlalchemy_reads_as_the_orm_does(core, staff):
+    _, ids = new_review(core, staff.lead, cases_count=3)
+    with core.uow() as uow:
+        uow.session.get(CaseRow, ids[1]).review_date = date(2026, 11, 20)
+        uow.commit()
+    with core.uow(write=False) as uow:
+        rows = uow.db.select(_CASES_IN, {"ids": ids[:2]})            # an IN-list, and a constant bound once
+        assert [row.id for row in rows] == ids[:2]
+        for row in rows:
+            orm = uow.session.get(CaseRow, row.id)
+            assert tuple(row) == (orm.id, orm.state, orm.review_date, orm.created_at, None)
+            assert row.created_at.utcoffset() == timedelta(0)
+        assert rows[1].review_date == date(2026, 11, 20)
+        assert uow.db.select(_CASES_IN, {"ids": [2**31 - 1]}) == []

@@ -22,11 +22,11 @@ def test_running_clocks_come_first_soonest_due_then_the_rest_oldest_first(core, 
     clock(core, ids[0], NOW - timedelta(days=9), stopped=True)   # a stopped clock does not count
     with core.uow(write=False) as uow:
         work = waiting_on(uow, viewer=staff.lead)
-        assert [(case.id, due) for case, due in work.cases] == [
+        assert [(case.id, case.due) for case in work.cases] == [
             (ids[1], NOW - timedelta(days=1)), (ids[2], NOW + timedelta(days=1)), (ids[4], NOW + timedelta(days=3)),
             (ids[0], None), (ids[3], None), (ids[5], None)]
         # the limit holds across both parts: three clocks fill it; four take one case without a clock
-        assert [case.id for case, _ in waiting_on(uow, viewer=staff.lead, limit=3).cases] == [ids[1], ids[2], ids[4]]
-        assert [case.id for case, _ in waiting_on(uow, viewer=staff.lead, limit=4).cases] == [
+        assert [case.id for case in waiting_on(uow, viewer=staff.lead, limit=3).cases] == [ids[1], ids[2], ids[4]]
+        assert [case.id for case in waiting_on(uow, viewer=staff.lead, limit=4).cases] == [
             ids[1], ids[2], ids[4], ids[0]]
         assert waiting_on(uow, viewer=staff.reviewer).cases == []    # nothing of theirs yet

@@ -1,7 +1,8 @@
-"""Request and response schemas, named by intent."""
+"""Request and response schemas, named by intent. What is dumped derives from DumpSchema (see web.api.dumping)."""
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from web.api.dumping import DumpSchema
 from workflow.states import CaseState, CaseType, ConcernState
 
 ISO = "iso"
@@ -20,19 +21,19 @@ class PageQuerySchema(Schema):
 
 
 def page_of(item_schema):
-    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
+    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (DumpSchema,), {
         "items": fields.List(fields.Nested(item_schema)),
         "next": fields.String(allow_none=True, metadata={"description": "cursor of the next page, or null"}),
     })
 
 
-class ErrorBodySchema(Schema):
+class ErrorBodySchema(DumpSchema):
     code = fields.String()
     message = fields.String()
     details = fields.Dict()
 
 
-class ErrorSchema(Schema):
+class ErrorSchema(DumpSchema):
     error = fields.Nested(ErrorBodySchema)
 
 
@@ -41,25 +42,25 @@ class SessionCreateSchema(Schema):
     password = fields.String(required=True)
 
 
-class MeSchema(Schema):
+class MeSchema(DumpSchema):
     email = fields.String()
     name = fields.String()
     roles = fields.List(fields.String())
     region = fields.String(allow_none=True)
 
 
-class DeadlinesSchema(Schema):
+class DeadlinesSchema(DumpSchema):
     finalize_due = fields.DateTime(ISO, allow_none=True)
     deidentify_due = fields.DateTime(ISO, allow_none=True)
 
 
-class ProposalSchema(Schema):
+class ProposalSchema(DumpSchema):
     reason = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
     by = fields.String(allow_none=True)
 
 
-class CaseReadSchema(Schema):
+class CaseReadSchema(DumpSchema):
     id = fields.Integer()
     state = fields.String()
     case_type = fields.String()
@@ -101,7 +102,7 @@ class TransitionRequestSchema(Schema):
                              metadata={"description": "refused (409) if the record moved on"})
 
 
-class HistoryItemSchema(Schema):
+class HistoryItemSchema(DumpSchema):
     from_state = fields.String(data_key="from", allow_none=True)
     to_state = fields.String(data_key="to")
     trigger = fields.String()
@@ -131,7 +132,7 @@ class ConcernCreateSchema(Schema):
     description = fields.String(required=True)
 
 
-class ConcernReadSchema(Schema):
+class ConcernReadSchema(DumpSchema):
     id = fields.Integer()
     case_id = fields.Integer()
     region = fields.String()
@@ -165,12 +166,12 @@ class ReviewCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["measurement", "baseline"]))
 
 
-class PeriodSchema(Schema):
+class PeriodSchema(DumpSchema):
     start = fields.Date()
     end = fields.Date()
 
 
-class ReviewReadSchema(Schema):
+class ReviewReadSchema(DumpSchema):
     id = fields.Integer()
     region = fields.String()
     review_month = fields.String()
