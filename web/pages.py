@@ -29,13 +29,13 @@ blueprint = Blueprint("pages", __name__, template_folder="templates", static_fol
 
 
 blueprint.add_app_template_filter(markup.local_time, "local")
-for helper in (markup.words, markup.state, markup.due_cell, markup.case_url, markup.concern_url):
+for helper in (markup.words, markup.state, markup.due_cell, markup.case_row, markup.case_url, markup.concern_url):
     blueprint.add_app_template_filter(helper)
 
 
 @blueprint.app_context_processor
 def globals_for_templates():
-    return {"now": core().now(), "Role": Role}
+    return {"now": core().now().astimezone(core().calendar.tz), "Role": Role}
 
 
 @blueprint.get("/health")
