@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from models.filters import FilteredList
 from models.tables import AuditRecord
 from workflow.events import Transitioned
 
@@ -58,22 +60,20 @@ class AuditLog:
         return self._uow.db.insert(AuditRecord, values)
 
 
+_RECORDS = FilteredList(
+    select(*AuditRecord.__table__.columns).order_by(AuditRecord.id).limit(bindparam("limit")),
+    entity=lambda p: AuditRecord.entity == p, entity_id=lambda p: AuditRecord.entity_id == p,
+    actor=lambda p: AuditRecord.actor == p, trigger=lambda p: AuditRecord.trigger == p,
+    since=lambda p: AuditRecord.at >= p, until=lambda p: AuditRecord.at <= p, after=lambda p: AuditRecord.id > p)
+
+
 def audit_records(uow, *, entity: str | None = None, entity_id: int | None = None, actor: str | None = None,
                   trigger: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                  after: int | None = None, limit: int = 100) -> list[AuditRecord]:
-    """Audit records in recording order, filtered; `after` is the id the previous page ended on."""
-    query = select(AuditRecord).order_by(AuditRecord.id).limit(limit)
-    for column, value in ((AuditRecord.entity, entity), (AuditRecord.entity_id, entity_id),
-                          (AuditRecord.actor, actor), (AuditRecord.trigger, trigger)):
-        if value is not None:
-            query = query.where(column == value)
-    if since is not None:
-        query = query.where(AuditRecord.at >= since)
-    if until is not None:
-        query = query.where(AuditRecord.at <= until)
-    if after is not None:
-        query = query.where(AuditRecord.id > after)
-    return list(uow.session.exec(query))
+                  after: int | None = None, limit: int = 100) -> list:
+    """Audit records (named tuples of AuditRecord's columns) in recording order, filtered; `after` is the
+    id the previous page ended on."""
+    return _RECORDS.rows(uow, limit=limit, entity=entity, entity_id=entity_id, actor=actor, trigger=trigger,
+                         since=since, until=until, after=after)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from models.audit import audit_records
+from models.filters import FilteredList
 from models.tables import AuditRecord, CaseRow, DeidentificationMap, ReviewRow
 from models.unit_of_work import UnitOfWork
 from services import people, reviews
@@ -30,9 +32,10 @@ from workflow.states import CaseState, CaseType, ReviewState
 _OPEN_REVIEW = {ReviewState.PLANNED, ReviewState.SAMPLING, ReviewState.IN_REVIEW, ReviewState.CB_OVERSIGHT}
 
 
-def get_case(uow: UnitOfWork, *, case_id: int, viewer: Actor) -> CaseRow:
-    """The case, or NotFound when it does not exist or lies outside the viewer's region."""
-    row = uow.session.get(CaseRow, case_id)
+def get_case(uow: UnitOfWork, *, case_id: int, viewer: Actor) -> SimpleNamespace:
+    """The case (a CaseRow's attributes, to read), or NotFound when it does not exist or lies outside the
+    viewer's region."""
+    row = uow.db.get(CaseRow, case_id)
     if row is None or not people.sees_region(viewer, row.region):
         raise NotFound(f"no case {case_id}")
     return row
@@ -141,19 +144,17 @@ def _deadlines(core: Core, case: CaseReview) -> dict[str, datetime | None]:
     return case.deadlines(core.calendar, clocks["finalize"], clocks["deidentify"])
 
 
+_CASES = FilteredList(
+    select(*CaseRow.__table__.columns).order_by(CaseRow.id).limit(bindparam("limit")),
+    review_id=lambda p: CaseRow.review_id == p, region=lambda p: CaseRow.region == p,
+    scope=lambda p: CaseRow.region == p, state=lambda p: CaseRow.state == p,
+    case_type=lambda p: CaseRow.case_type == p, after=lambda p: CaseRow.id > p)
+
+
 def list_cases(uow: UnitOfWork, *, viewer: Actor, review_id: int | None = None, region: str | None = None,
                state: str | None = None, case_type: str | None = None, after: int | None = None,
                limit: int = 100) -> list:
-    """Cases in id order, as plain records (a CaseRow's attributes): lists are read, never changed, and
-    ORM objects cost several times more to load (and a result row's attributes, to read)."""
-    query = select(*CaseRow.__table__.columns).order_by(CaseRow.id).limit(limit)
-    for column, value in ((CaseRow.review_id, review_id), (CaseRow.region, region), (CaseRow.state, state),
-                          (CaseRow.case_type, case_type)):
-        if value is not None:
-            query = query.where(column == value)
-    if after is not None:
-        query = query.where(CaseRow.id > after)
-    if (scope := people.scoped_region(viewer)) is not None:
-        query = query.where(CaseRow.region == scope)
-    return [SimpleNamespace(**row) for row in uow.connection.execute(query).mappings()]
-
+    """Cases in id order, as named tuples of CaseRow's columns: lists are read, never changed, and ORM
+    objects cost several times more to load (and a result row's attributes, to read)."""
+    return _CASES.rows(uow, limit=limit, review_id=review_id, region=region, scope=people.scoped_region(viewer),
+                       state=state, case_type=case_type, after=after)

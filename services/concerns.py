@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
+from models.filters import FilteredList
 from models.tables import ConcernRow
 from models.unit_of_work import UnitOfWork
 from services import cases, people
@@ -66,26 +68,25 @@ def overdue(row: ConcernRow, now: datetime) -> bool:
     return to_entity(Concern, row).overdue(now)
 
 
+def _late(now):
+    """Still awaiting the region's answer after its response was due."""
+    return (ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.response_due < now)
+
+
+_CONCERNS = FilteredList(
+    select(*ConcernRow.__table__.columns).order_by(ConcernRow.id).limit(bindparam("limit")),
+    case_id=lambda p: ConcernRow.case_id == p, region=lambda p: ConcernRow.region == p,
+    scope=lambda p: ConcernRow.region == p, state=lambda p: ConcernRow.state == p,
+    late_at=_late, not_late_at=lambda p: ~_late(p), after=lambda p: ConcernRow.id > p)
+
+
 def list_concerns(uow: UnitOfWork, *, viewer: Actor, now: datetime, region: str | None = None,
                   state: str | None = None, overdue_only: bool | None = None, case_id: int | None = None,
-                  after: int | None = None, limit: int = 50) -> list[ConcernRow]:
-    query = select(ConcernRow).order_by(ConcernRow.id).limit(limit)
-    if case_id is not None:
-        query = query.where(ConcernRow.case_id == case_id)
-    if (scope := people.scoped_region(viewer)) is not None:
-        query = query.where(ConcernRow.region == scope)
-    if region is not None:
-        query = query.where(ConcernRow.region == region)
-    if state is not None:
-        query = query.where(ConcernRow.state == state)
-    late = (ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.response_due < now)
-    if overdue_only is True:
-        query = query.where(late)
-    elif overdue_only is False:
-        query = query.where(~late)
-    if after is not None:
-        query = query.where(ConcernRow.id > after)
-    return list(uow.session.exec(query))
+                  after: int | None = None, limit: int = 50) -> list:
+    """Concerns (named tuples of ConcernRow's columns) in id order, within the viewer's region."""
+    return _CONCERNS.rows(uow, limit=limit, case_id=case_id, region=region, scope=people.scoped_region(viewer),
+                          state=state, late_at=now if overdue_only is True else None,
+                          not_late_at=now if overdue_only is False else None, after=after)
 
 
 def allowed_triggers(row: ConcernRow) -> list[str]:

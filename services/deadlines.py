@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
+from models.filters import FilteredList
 from models.tables import CaseRow, ConcernRow, Deadline
 from models.unit_of_work import UnitOfWork
 from services.core import Core
@@ -61,8 +63,13 @@ def apply_clock_effects(core: Core, uow: UnitOfWork, event: Transitioned, record
             stop(uow, entity=event.entity, entity_id=event.entity_id, clock=clock, at=event.at)
 
 
-def open_deadlines(uow: UnitOfWork, *, entity: str | None = None, entity_id: int | None = None) -> list[Deadline]:
-    query = select(Deadline).where(Deadline.stopped_at.is_(None)).order_by(Deadline.due_at)
-    if entity is not None:
-        query = query.where(Deadline.entity == entity, Deadline.entity_id == entity_id)
-    return list(uow.session.exec(query))
+_OPEN = FilteredList(
+    select(*Deadline.__table__.columns).where(Deadline.stopped_at.is_(None))
+    .order_by(Deadline.due_at, Deadline.id).limit(bindparam("limit")),
+    entity=lambda p: Deadline.entity == p, entity_id=lambda p: Deadline.entity_id == p)
+
+
+def open_deadlines(uow: UnitOfWork, *, entity: str | None = None, entity_id: int | None = None,
+                   limit: int = 1_000_000) -> list:
+    """Running clocks (named tuples of Deadline's columns), soonest due first."""
+    return _OPEN.rows(uow, limit=limit, entity=entity, entity_id=entity_id)

@@ -9,7 +9,7 @@ moments in now's zone, so no row looks the zone up again."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 from functools import lru_cache
 
 from flask import request
