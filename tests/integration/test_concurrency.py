@@ -1,5 +1,6 @@
 """Concurrent updates are caught by the version column, never lost; the audit chain never forks."""
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -7,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from models.audit import verify_chain
+from models.database import BUSY_TIMEOUT_MS, _begin_immediate
 from models.tables import AuditRecord, CaseRow
 from services import cases
 from tests.integration.conftest import NOW, Staff, new_review
@@ -132,3 +134,29 @@ def test_concurrent_writers_on_sqlite_queue_instead_of_failing(sqlite_core):
     with core.uow(write=False) as uow:
         assert set(uow.session.exec(select(CaseRow.state))) == {"screened"}
         assert verify_chain(uow.session)[1] is None
+
+
+def test_a_sqlite_writer_waits_for_the_write_lock_and_begins_once_it_is_free(sqlite_url):
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    waiter = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
+    trying = threading.Thread(target=_begin_immediate, args=(waiter,))
+    trying.start()
+    trying.join(0.2)
+    assert trying.is_alive()                       # still waiting: the lock is taken
+    holder.execute("COMMIT")
+    trying.join(10)
+    assert not trying.is_alive() and waiter.in_transaction
+    waiter.execute("ROLLBACK")
+    assert waiter.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MS,)
+
+
+def test_a_sqlite_writer_gives_up_when_the_lock_stays_taken(sqlite_url):
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    waiter = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _begin_immediate(waiter, wait=0.05)
+    assert not waiter.in_transaction
+    assert waiter.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MS,)
+    holder.execute("ROLLBACK")
