@@ -36,6 +36,12 @@ def words(code: str) -> str:
 
 
 @lru_cache(maxsize=512)
+def _code_html(code: str) -> str:
+    """A code (region, type) as escaped words: codes are few, so each is escaped once."""
+    return html.escape(words(code))
+
+
+@lru_cache(maxsize=512)
 def state(name: str) -> Markup:
     return Markup(f'<span class="state state-{escape(name)}">{escape(name.replace("_", " "))}</span>')
 
@@ -67,5 +73,5 @@ def concern_url(concern_id: int) -> str:
 def case_row(case, now: datetime) -> Markup:
     """A case in a list of work: link, region, type, state and due cell, as one table row."""
     return Markup(f'<tr><td><a href="{case_url(case.id)}">{html.escape(case.case_number)}</a></td>'
-                  f"<td>{html.escape(case.region)}</td><td>{html.escape(words(case.case_type))}</td>"
+                  f"<td>{_code_html(case.region)}</td><td>{_code_html(case.case_type)}</td>"
                   f"<td>{state(case.state)}</td>{_due_cell(case.due, now)}</tr>")

@@ -3,6 +3,7 @@
 import pytest
 
 from services import people
+from tests.integration.conftest import NOW
 from workflow.roles import Role
 
 
@@ -23,6 +24,21 @@ def test_my_work_lists_what_waits_on_each_person(client_as, unit):
     assert "Nothing is waiting on you." in reviewer
     leader = client_as("leader").get("/").data.decode()
     assert f"/concerns/{unit.concern_3n}" in leader and f"/concerns/{unit.concern_2e}" not in leader
+
+
+def test_what_people_typed_is_shown_as_text_never_as_markup(app, client_as, unit):
+    core = app.extensions["qareview"]
+    with core.uow() as uow:
+        from services import cases
+        case_id = cases.add_case(core, uow, actor=unit.staff.lead, review_id=unit.review_3n, case_type="in_home",
+                                 case_number='<b onclick="x()">7</b>&\'', now=NOW).id
+        uow.commit()
+    shown = "&lt;b onclick=&#34;x()&#34;&gt;7&lt;/b&gt;&amp;&#39;"
+    client = client_as("lead")
+    for page in ("/", f"/cases/{case_id}", f"/reviews/{unit.review_3n}"):
+        html = client.get(page).data.decode()
+        assert '<b onclick' not in html
+        assert shown in html.replace("&#x27;", "&#39;").replace("&quot;", "&#34;"), page
 
 
 def test_the_case_page_offers_only_this_persons_actions(client_as, unit):
