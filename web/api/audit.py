@@ -14,7 +14,7 @@ blp = Blueprint("api_audit", __name__, description="The audit trail")
 
 @blp.route("/audit", methods=["GET"])
 @roles_required(Role.AUDITOR, Role.ADMIN)
-@blp.arguments(AuditQuerySchema, location="query")
+@blp.arguments(AuditQuerySchema(), location="query")
 @blp.response(200, page_of(AuditItemSchema))
 def list_audit(query):
     """Every transition of every machine, in recording order; filter by entity, actor, trigger, time."""

@@ -39,7 +39,7 @@ def present(row, viewer=None) -> dict:
 
 @blp.route("/cases", methods=["GET"])
 @login_required
-@blp.arguments(CaseQuerySchema, location="query")
+@blp.arguments(CaseQuerySchema(), location="query")
 @blp.response(200, page_of(CaseReadSchema))
 def list_cases(query):
     """Cases, oldest first, filtered by review, region, state and case type."""
@@ -62,7 +62,7 @@ def get_case(case_id):
 
 @blp.route("/cases/<id:case_id>/transitions", methods=["POST"])
 @login_required
-@blp.arguments(TransitionRequestSchema)
+@blp.arguments(TransitionRequestSchema())
 @blp.response(200, CaseReadSchema)
 def fire(body, case_id):
     """Fire a trigger: 409 if the state does not offer it (or `version` is stale), 403 if not yours."""
@@ -71,7 +71,7 @@ def fire(body, case_id):
 
 @blp.route("/cases/<id:case_id>/history", methods=["GET"])
 @login_required
-@blp.arguments(PageQuerySchema, location="query")
+@blp.arguments(PageQuerySchema(), location="query")
 @blp.response(200, page_of(HistoryItemSchema))
 def history(query, case_id):
     """Every transition of the case, in recording order."""

@@ -24,7 +24,7 @@ def present(row) -> dict:
 
 @blp.route("/concerns", methods=["POST"])
 @login_required
-@blp.arguments(ConcernCreateSchema)
+@blp.arguments(ConcernCreateSchema())
 @blp.response(201, ConcernReadSchema)
 def create(body):
     """Raise a concern on a case (reviewer or team lead); it starts `reported`."""
@@ -38,7 +38,7 @@ def create(body):
 
 @blp.route("/concerns", methods=["GET"])
 @login_required
-@blp.arguments(ConcernQuerySchema, location="query")
+@blp.arguments(ConcernQuerySchema(), location="query")
 @blp.response(200, page_of(ConcernReadSchema))
 def list_concerns(query):
     """Concerns, oldest first, with their response clocks; filter by region, state, overdue."""
@@ -61,7 +61,7 @@ def get(concern_id):
 
 @blp.route("/concerns/<id:concern_id>/transitions", methods=["POST"])
 @login_required
-@blp.arguments(TransitionRequestSchema)
+@blp.arguments(TransitionRequestSchema())
 @blp.response(200, ConcernReadSchema)
 def fire(body, concern_id):
     """notify_region, respond, accept, request_more."""

@@ -22,7 +22,7 @@ def present(uow, row) -> dict:
 
 @blp.route("/reviews", methods=["POST"])
 @login_required
-@blp.arguments(ReviewCreateSchema)
+@blp.arguments(ReviewCreateSchema())
 @blp.response(201, ReviewReadSchema)
 def create(body):
     """Plan a regional review (team lead)."""
@@ -36,7 +36,7 @@ def create(body):
 
 @blp.route("/reviews", methods=["GET"])
 @login_required
-@blp.arguments(ReviewQuerySchema, location="query")
+@blp.arguments(ReviewQuerySchema(), location="query")
 @blp.response(200, page_of(ReviewReadSchema))
 def list_reviews(query):
     """Regional reviews, oldest first."""
@@ -57,7 +57,7 @@ def get(review_id):
 
 @blp.route("/reviews/<id:review_id>/cases", methods=["POST"])
 @login_required
-@blp.arguments(CaseCreateSchema)
+@blp.arguments(CaseCreateSchema())
 @blp.response(201, CaseReadSchema)
 def add_case(body, review_id):
     """Add a case by hand (team lead), in `sampled`, until the review is finalized."""

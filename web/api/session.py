@@ -17,7 +17,7 @@ def me(user) -> dict:
 
 
 @blp.route("/session", methods=["POST"])
-@blp.arguments(SessionCreateSchema)
+@blp.arguments(SessionCreateSchema())
 @blp.response(200, MeSchema)
 def create_session(body):
     """Log in with e-mail and password; the answer sets the session cookie."""
