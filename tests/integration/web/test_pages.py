@@ -1,7 +1,11 @@
 """The pages: what each person sees, and bad form input answered in words, never a 500."""
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from models.tables import Deadline
 from services import people
 from tests.integration.conftest import NOW
 from workflow.roles import Role
@@ -24,6 +28,20 @@ def test_my_work_lists_what_waits_on_each_person(client_as, unit):
     assert "Nothing is waiting on you." in reviewer
     leader = client_as("leader").get("/").data.decode()
     assert f"/concerns/{unit.concern_3n}" in leader and f"/concerns/{unit.concern_2e}" not in leader
+
+
+def test_my_work_shows_due_times_in_the_units_zone_soonest_first_and_marks_the_overdue(app, client_as, unit):
+    core = app.extensions["qareview"]
+    late, soon = NOW - timedelta(hours=30), NOW + timedelta(days=2)
+    with core.uow() as uow:
+        for case_id, due in ((unit.cases_3n[2], soon), (unit.cases_3n[0], late)):
+            uow.session.add(Deadline(entity="case", entity_id=case_id, clock="finalize", started_at=NOW, due_at=due))
+        uow.commit()
+    rows = client_as("lead").get("/").data.decode().split("<tr>")[2:]
+    shown = [due.astimezone(ZoneInfo("America/Chicago")).strftime("%a %d %b %Y %H:%M %Z") for due in (late, soon)]
+    assert f"/cases/{unit.cases_3n[0]}" in rows[0] and f'<td class="overdue">{shown[0]} <strong>overdue' in rows[0]
+    assert f"/cases/{unit.cases_3n[2]}" in rows[1] and f"<td>{shown[1]}</td>" in rows[1]
+    assert "<td>—</td>" in rows[2]                                  # no clock runs: after those that do
 
 
 def test_what_people_typed_is_shown_as_text_never_as_markup(app, client_as, unit):
