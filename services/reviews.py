@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
@@ -88,7 +90,14 @@ def visible_review(uow: UnitOfWork, *, review_id: int, viewer: Actor) -> ReviewR
     return row
 
 
-def case_counts(uow: UnitOfWork, review_id: int) -> dict[str, int]:
-    rows = uow.session.exec(select(CaseRow.state, func.count()).where(CaseRow.review_id == review_id)
-                            .group_by(CaseRow.state))
-    return {state: count for state, count in rows}
+_COUNTS = (select(CaseRow.review_id, CaseRow.state, func.count())
+           .where(CaseRow.review_id.in_(bindparam("ids", expanding=True)))
+           .group_by(CaseRow.review_id, CaseRow.state))
+
+
+def case_counts(uow: UnitOfWork, review_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Each review's cases counted by state, for a whole list of reviews in one read."""
+    counts: dict[int, dict[str, int]] = {review_id: {} for review_id in review_ids}
+    for review_id, state, count in uow.db.select(_COUNTS, {"ids": list(counts)}):
+        counts[review_id][state] = count
+    return counts

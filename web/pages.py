@@ -82,7 +82,7 @@ def home():
 def review_list():
     with core().uow(write=False) as uow:
         rows = reviews.list_reviews(uow, viewer=current_user.actor, limit=500)
-        counts = {r.id: reviews.case_counts(uow, r.id) for r in rows}
+        counts = reviews.case_counts(uow, [r.id for r in rows])
     return render_template("reviews.html", reviews=rows, counts=counts)
 
 
@@ -92,7 +92,7 @@ def review_page(review_id: int):
     with core().uow(write=False) as uow:
         review = reviews.visible_review(uow, review_id=review_id, viewer=current_user.actor)
         rows = cases.list_cases(uow, viewer=current_user.actor, review_id=review_id, limit=10_000)
-        counts = reviews.case_counts(uow, review_id)
+        counts = reviews.case_counts(uow, [review_id])[review_id]
     due = {row.id: cases.deadlines(core(), row) for row in rows}
     return render_template("review.html", review=review, cases=rows, counts=counts, due=due)
 

@@ -12,12 +12,17 @@ from workflow.review_lifecycle import RegionalReview
 blp = Blueprint("api_reviews", __name__, description="Regional reviews")
 
 
-def present(uow, row) -> dict:
+def present(row, counts: dict[str, int]) -> dict:
+    """The review with its sample period, period under review, and `counts` (its cases by state)."""
     period = RegionalReview(id=row.id, region=row.region, review_month=row.review_month, kind=row.kind,
                             period_start=row.period_start).sample_period(core().reference.sample_period_months)
     return {"id": row.id, "region": row.region, "review_month": f"{row.review_month:%Y-%m}", "kind": row.kind,
             "state": row.state, "version": row.version, "sample_period": {"start": period.start, "end": period.end},
-            "pur_start": period.start, "case_counts": reviews.case_counts(uow, row.id)}
+            "pur_start": period.start, "case_counts": counts}
+
+
+def present_one(uow, row) -> dict:
+    return present(row, reviews.case_counts(uow, [row.id])[row.id])
 
 
 @blp.route("/reviews", methods=["POST"])
@@ -31,7 +36,7 @@ def create(body):
         row = reviews.create_review(c, uow, actor=caller(), region=body["region"],
                                     review_month=body["review_month"], kind=body["kind"], now=c.now())
         uow.commit()
-        return present(uow, row)
+        return present_one(uow, row)
 
 
 @blp.route("/reviews", methods=["GET"])
@@ -43,7 +48,8 @@ def list_reviews(query):
     with core().uow(write=False) as uow:
         rows = reviews.list_reviews(uow, viewer=caller(), region=query.get("region"),
                                     after=after_cursor(query.get("cursor")), limit=query["limit"] + 1)
-        return page(rows, query["limit"], lambda r: present(uow, r))
+        counts = reviews.case_counts(uow, [r.id for r in rows])
+        return page(rows, query["limit"], lambda r: present(r, counts[r.id]))
 
 
 @blp.route("/reviews/<id:review_id>", methods=["GET"])
@@ -52,7 +58,7 @@ def list_reviews(query):
 def get(review_id):
     """One regional review: its state, sample period, period under review and case counts."""
     with core().uow(write=False) as uow:
-        return present(uow, reviews.visible_review(uow, review_id=review_id, viewer=caller()))
+        return present_one(uow, reviews.visible_review(uow, review_id=review_id, viewer=caller()))
 
 
 @blp.route("/reviews/<id:review_id>/cases", methods=["POST"])

@@ -89,16 +89,20 @@ def test_collections_page_with_a_cursor(lead, unit):
     error(lead.get("/api/v1/cases?limit=0"), 422, "validation_error")
 
 
-def test_reviews_and_hand_added_cases(lead):
+def test_reviews_and_hand_added_cases(lead, unit):
     created = lead.post("/api/v1/reviews", json={"region": "3S", "review_month": "2019-09", "kind": "measurement"})
     assert created.status_code == 201
     review = created.json
     assert review["sample_period"] == {"start": "2018-09-01", "end": "2019-02-28"}
     assert (review["state"], review["pur_start"], review["review_month"]) == ("planned", "2018-09-01", "2019-09")
+    assert review["case_counts"] == {}
     added = lead.post(f"/api/v1/reviews/{review['id']}/cases", json={"case_type": "foster_care",
                                                                     "case_number": "FC-77", "worker": "W9"})
     assert added.status_code == 201 and added.json["state"] == "sampled" and added.json["review_id"] == review["id"]
     assert lead.get(f"/api/v1/reviews/{review['id']}").json["state"] == "sampling"
+    listed = {r["id"]: r["case_counts"] for r in lead.get("/api/v1/reviews?limit=200").json["items"]}
+    assert listed[review["id"]] == {"sampled": 1}
+    assert listed[unit.review_3n] == {"screened": 1, "sampled": 2}      # each review's own, in one page
     error(lead.post("/api/v1/reviews", json={"region": "3S", "review_month": "2019-09", "kind": "measurement"}),
           422, "validation_error")
     error(lead.post("/api/v1/reviews", json={"region": "9Z", "review_month": "2019-13", "kind": "x"}),
