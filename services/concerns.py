@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -89,8 +90,20 @@ def list_concerns(uow: UnitOfWork, *, viewer: Actor, now: datetime, region: str 
                           not_late_at=now if overdue_only is False else None, after=after)
 
 
-def allowed_triggers(row: ConcernRow) -> list[str]:
-    return CONCERN_LIFECYCLE.allowed_triggers(to_entity(Concern, row))
+@dataclass(frozen=True)
+class Options:
+    """What can happen to a concern now: what its state offers, what the viewer may do, whether it is late."""
+
+    allowed: list[str]
+    mine: list[str]
+    overdue: bool
+
+
+def options(row, viewer: Actor, now: datetime) -> Options:
+    concern = to_entity(Concern, row)
+    allowed = CONCERN_LIFECYCLE.allowed_triggers(concern)
+    return Options(allowed=allowed, mine=CONCERN_LIFECYCLE.triggers_for(concern, viewer, allowed),
+                   overdue=concern.overdue(now))
 
 
 def triggers_for(row: ConcernRow, viewer: Actor) -> list[str]:

@@ -14,11 +14,10 @@ _COLUMNS = tuple(name for name in ConcernReadSchema._declared_fields if name in 
 FIELDS = {"respond": {"corrective_action", "systemic_issue", "prevention_plan", "notes"}}
 
 
-def present(row) -> dict:
+def present(row, viewer=None, now=None) -> dict:
     data = {name: getattr(row, name) for name in _COLUMNS}
-    data["overdue"] = concerns.overdue(row, core().now())
-    data["allowed_triggers"] = concerns.allowed_triggers(row)
-    data["my_triggers"] = concerns.triggers_for(row, caller())
+    now = concerns.options(row, viewer or caller(), now or core().now())
+    data.update(overdue=now.overdue, allowed_triggers=now.allowed, my_triggers=now.mine)
     return data
 
 
@@ -47,7 +46,8 @@ def list_concerns(query):
         rows = concerns.list_concerns(uow, viewer=caller(), now=c.now(), region=query.get("region"),
                                       state=query.get("state"), overdue_only=query.get("overdue"),
                                       after=after_cursor(query.get("cursor")), limit=query["limit"] + 1)
-        return page(rows, query["limit"], present)
+        viewer, now = caller(), c.now()
+        return page(rows, query["limit"], lambda row: present(row, viewer, now))
 
 
 @blp.route("/concerns/<id:concern_id>", methods=["GET"])
