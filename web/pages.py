@@ -29,7 +29,7 @@ blueprint = Blueprint("pages", __name__, template_folder="templates", static_fol
 
 
 blueprint.add_app_template_filter(markup.local_time, "local")
-for helper in (markup.words, markup.state, markup.due_cell, markup.case_row, markup.case_url, markup.concern_url):
+for helper in (markup.words, markup.state, markup.due_cell, markup.case_rows, markup.case_url, markup.concern_url):
     blueprint.add_app_template_filter(helper)
 
 
