@@ -79,14 +79,20 @@ def _readers(model: type) -> dict[str, Any]:
     return {c.name: reader for c in model.__table__.columns if (reader := _reader(c.type)) is not None}
 
 
-@cache
+_COMPILED: dict[tuple[Select, str], tuple[SQLCompiler, tuple[tuple[int, Any], ...], type]] = {}
+
+
 def _compiled(statement: Select, dialect: Dialect) -> tuple[SQLCompiler, tuple[tuple[int, Any], ...], type]:
-    """The statement compiled for this dialect, the reader of each typed column by position, and a
-    named tuple of its columns. Only statements built once (at module level, or cached) belong here:
-    each is kept for good."""
-    columns = statement.selected_columns
-    readers = tuple((i, r) for i, column in enumerate(columns) if (r := _reader(column.type)))
-    return statement.compile(dialect=dialect), readers, namedtuple("Row", columns.keys(), rename=True)
+    """The statement compiled for this kind of database, the reader of each typed column by position, and
+    a named tuple of its columns. Only statements built once (at module level, or cached) belong here:
+    each is kept for good (per kind of database, not per engine: tests make engines by the hundred)."""
+    key = (statement, dialect.name)
+    if (found := _COMPILED.get(key)) is None:
+        columns = statement.selected_columns
+        readers = tuple((i, r) for i, column in enumerate(columns) if (r := _reader(column.type)))
+        found = statement.compile(dialect=dialect), readers, namedtuple("Row", columns.keys(), rename=True)
+        _COMPILED[key] = found
+    return found
 
 
 @cache
