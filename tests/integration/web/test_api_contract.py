@@ -1,6 +1,11 @@
 """The API's shapes: errors, transitions, pages, and the SPEC's public fields."""
 
+from datetime import timedelta, timezone
+
 import pytest
+
+from services import cases
+from tests.integration.conftest import NOW, Staff
 
 
 @pytest.fixture
@@ -147,3 +152,31 @@ def test_the_openapi_document_describes_every_endpoint(app):
             "/api/v1/cases/{case_id}/history", "/api/v1/concerns", "/api/v1/concerns/{concern_id}",
             "/api/v1/concerns/{concern_id}/transitions", "/api/v1/reviews", "/api/v1/reviews/{review_id}",
             "/api/v1/reviews/{review_id}/cases", "/api/v1/audit"} <= paths
+
+
+def test_the_audit_trail_is_searched_by_entity_actor_trigger_and_time(app, unit, client_as):
+    core = app.extensions["qareview"]
+    lead, (_, second, third) = unit.staff.lead, unit.cases_3n
+    for case_id, at in ((second, NOW + timedelta(hours=1)), (third, NOW + timedelta(days=2))):
+        with core.uow() as uow:
+            cases.fire(core, uow, case_id=case_id, trigger="screen", actor=lead, fields={}, now=at)
+            uow.commit()
+    auditor = client_as("auditor")
+
+    def found(**query):
+        response = auditor.get("/api/v1/audit", query_string={"limit": 200, **query})
+        assert response.status_code == 200, response.json
+        return [(item["entity_id"], item["at"]) for item in response.json["items"]]
+
+    screens = found(entity="case", trigger="screen")
+    assert screens == [(unit.cases_3n[0], NOW.isoformat()), (second, (NOW + timedelta(hours=1)).isoformat()),
+                       (third, (NOW + timedelta(days=2)).isoformat())]
+    later = (NOW + timedelta(minutes=30)).astimezone(timezone(timedelta(hours=-6))).isoformat()  # any offset
+    assert found(trigger="screen", since=later) == screens[1:]
+    assert found(trigger="screen", since=later, until=(NOW + timedelta(days=1)).isoformat()) == screens[1:2]
+    assert [at for _, at in found(entity="case", entity_id=third)][-1] == screens[2][1]
+    assert {entity_id for entity_id, _ in found(entity="case", entity_id=third)} == {third}
+    assert found(trigger="screen", actor=Staff.email("lead")) == screens
+    assert found(trigger="screen", actor=Staff.email("reviewer")) == []
+    csv = auditor.get("/audit.csv", query_string={"trigger": "screen", "since": "2026-11-21"}).data.decode()
+    assert [line.split(",")[2] for line in csv.splitlines()[1:]] == [str(third)]    # a local date: from its start
