@@ -94,6 +94,25 @@ def test_collections_page_with_a_cursor(lead, unit):
     error(lead.get("/api/v1/cases?limit=0"), 422, "validation_error")
 
 
+def test_lists_filter_by_each_field_and_keep_to_the_callers_region(lead, unit, client_as):
+    def ids(client, path):
+        response = client.get(path)
+        assert response.status_code == 200, response.json
+        return [item["id"] for item in response.json["items"]]
+
+    everything = sorted([*unit.cases_3n, unit.case_2e])
+    assert ids(lead, "/api/v1/cases?state=screened") == [unit.cases_3n[0]]
+    assert ids(lead, "/api/v1/cases?region=2E") == [unit.case_2e]
+    assert ids(lead, f"/api/v1/cases?review={unit.review_3n}&state=sampled") == unit.cases_3n[1:]
+    assert ids(lead, "/api/v1/cases?case_type=foster_care") == everything
+    assert ids(lead, "/api/v1/cases?case_type=in_home") == []
+    assert ids(client_as("leader"), "/api/v1/cases") == unit.cases_3n            # 3N's leader: 3N only
+    assert ids(client_as("leader"), "/api/v1/cases?region=2E") == []
+    assert ids(lead, "/api/v1/concerns?region=3N") == [unit.concern_3n]
+    assert ids(lead, "/api/v1/concerns?state=region_notified&overdue=false") == [unit.concern_3n, unit.concern_2e]
+    assert ids(client_as("leader_2e"), "/api/v1/concerns") == [unit.concern_2e]
+
+
 def test_reviews_and_hand_added_cases(lead, unit):
     created = lead.post("/api/v1/reviews", json={"region": "3S", "review_month": "2019-09", "kind": "measurement"})
     assert created.status_code == 201
