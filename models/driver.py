@@ -8,7 +8,7 @@ exactly as SQLAlchemy stores them (UTC datetimes), so ORM reads of the same rows
 Only rows the ORM has not loaded in this unit of work may be written here.
 
 Hot reads (pages and lists) come here too, through `select`: the statement is still built with
-SQLAlchemy, once, and compiled once per dialect; only running it skips SQLAlchemy's execution and
+SQLAlchemy, once, and compiled once per kind of database; only running it skips SQLAlchemy's execution and
 result machinery (~100 µs a statement here, plus ~1 µs a row).
 """
 
