@@ -136,27 +136,42 @@ def test_concurrent_writers_on_sqlite_queue_instead_of_failing(sqlite_core):
         assert verify_chain(uow.session)[1] is None
 
 
-def test_a_sqlite_writer_waits_for_the_write_lock_and_begins_once_it_is_free(sqlite_url):
+def busy_timeout(uow) -> int:
+    return uow.connection.connection.driver_connection.execute("PRAGMA busy_timeout").fetchone()[0]
+
+
+def test_a_sqlite_writer_waits_for_the_write_lock_and_begins_once_it_is_free(sqlite_url, sqlite_core):
     holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    waiter = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
-    trying = threading.Thread(target=_begin_immediate, args=(waiter,))
+    begun = threading.Event()
+
+    def write():
+        with sqlite_core.uow() as uow:
+            uow.connection
+            begun.set()
+
+    trying = threading.Thread(target=write)
     trying.start()
-    trying.join(0.2)
-    assert trying.is_alive()                       # still waiting: the lock is taken
+    assert not begun.wait(0.2)                     # still waiting: the lock is taken
     holder.execute("COMMIT")
-    trying.join(10)
-    assert not trying.is_alive() and waiter.in_transaction
-    waiter.execute("ROLLBACK")
-    assert waiter.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MS,)
+    assert begun.wait(10)
+    trying.join()
+
+
+def test_writers_wait_in_their_own_steps_and_readers_keep_sqlites_busy_timeout(sqlite_core):
+    with sqlite_core.uow() as uow:
+        assert busy_timeout(uow) == 0              # the writer waited in _begin_immediate, and holds the lock
+    with sqlite_core.uow(write=False) as uow:
+        assert busy_timeout(uow) == BUSY_TIMEOUT_MS
+    with sqlite_core.uow() as uow:
+        assert busy_timeout(uow) == 0
 
 
 def test_a_sqlite_writer_gives_up_when_the_lock_stays_taken(sqlite_url):
     holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    waiter = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    waiter = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         _begin_immediate(waiter, wait=0.05)
     assert not waiter.in_transaction
-    assert waiter.execute("PRAGMA busy_timeout").fetchone() == (BUSY_TIMEOUT_MS,)
     holder.execute("ROLLBACK")
