@@ -19,7 +19,8 @@ BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                               **kwargs)
         _sqlite_transactions(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
