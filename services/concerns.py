@@ -104,7 +104,3 @@ def options(row, viewer: Actor, now: datetime) -> Options:
     allowed = CONCERN_LIFECYCLE.allowed_triggers(concern)
     return Options(allowed=allowed, mine=CONCERN_LIFECYCLE.triggers_for(concern, viewer, allowed),
                    overdue=concern.overdue(now))
-
-
-def triggers_for(row: ConcernRow, viewer: Actor) -> list[str]:
-    return CONCERN_LIFECYCLE.triggers_for(to_entity(Concern, row), viewer)

@@ -12,7 +12,7 @@ moments in now's zone, so no row looks the zone up again."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from flask import request
@@ -20,13 +20,12 @@ from markupsafe import Markup, escape
 
 from web.auth import core
 
-_SHOWN = "%a %d %b %Y %H:%M %Z"
+def _shown(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")
 
 
 def local_time(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(core().calendar.tz).strftime(_SHOWN)
+    return "" if moment is None else _shown(moment, core().calendar.tz)
 
 
 @lru_cache(maxsize=512)
@@ -43,7 +42,7 @@ def _code_html(code: str) -> str:
 
 @lru_cache(maxsize=512)
 def state(name: str) -> Markup:
-    return Markup(f'<span class="state state-{escape(name)}">{escape(name.replace("_", " "))}</span>')
+    return Markup(f'<span class="state state-{escape(name)}">{escape(words(name))}</span>')
 
 
 def due_cell(due: datetime | None, now: datetime) -> Markup:
@@ -54,7 +53,7 @@ def due_cell(due: datetime | None, now: datetime) -> Markup:
 def _due_cell(due: datetime | None, now: datetime) -> str:
     if due is None:
         return "<td>—</td>"
-    shown = html.escape(due.astimezone(now.tzinfo).strftime(_SHOWN))
+    shown = html.escape(_shown(due, now.tzinfo))
     if due < now:
         return f'<td class="overdue">{shown} <strong>overdue</strong></td>'
     return f"<td>{shown}</td>"

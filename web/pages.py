@@ -183,12 +183,12 @@ def concern_raise(case_id: int):
 @login_required
 def concern_list():
     c = core()
-    with c.uow(write=False) as uow:
-        rows = concerns.list_concerns(uow, viewer=current_user.actor, now=c.now(), limit=1000)
     now = c.now()
-    rows.sort(key=lambda r: (not concerns.overdue(r, now), r.response_due is None, r.response_due or now, r.id))
-    return render_template("concerns.html", concerns=rows, overdue={r.id: concerns.overdue(r, now) for r in rows},
-                           types=c.reference.concern_types)
+    with c.uow(write=False) as uow:
+        rows = concerns.list_concerns(uow, viewer=current_user.actor, now=now, limit=1000)
+    late = {r.id: concerns.overdue(r, now) for r in rows}
+    rows.sort(key=lambda r: (not late[r.id], r.response_due is None, r.response_due or now, r.id))
+    return render_template("concerns.html", concerns=rows, overdue=late, types=c.reference.concern_types)
 
 
 @blueprint.get("/concerns/<id:concern_id>")
@@ -198,10 +198,9 @@ def concern_page(concern_id: int):
     with c.uow(write=False) as uow:
         row = concerns.get(uow, concern_id=concern_id, viewer=current_user.actor)
         history = audit_records(uow, entity="concern", entity_id=concern_id, limit=1000)
+    now = concerns.options(row, current_user.actor, c.now())
     return render_template("concern.html", concern=row, history=history, types=c.reference.concern_types,
-                           mine=concerns.triggers_for(row, current_user.actor),
-                           overdue=concerns.overdue(row, c.now()),
-                           diagram=lifecycle_svg(CONCERN_LIFECYCLE, row.state))
+                           mine=now.mine, overdue=now.overdue, diagram=lifecycle_svg(CONCERN_LIFECYCLE, row.state))
 
 
 @blueprint.post("/concerns/<id:concern_id>/fire")
