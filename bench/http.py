@@ -42,9 +42,11 @@ def build(path: Path) -> dict:
     """The data set: staff through the services, then cases and a valid audit chain in bulk."""
     from models.audit import GENESIS, hash_of
     from models.tables import AuditRecord
-    from services import people, reviews
+    from services import people
+    from services.bus import handle
     from services.core import bootstrap
     from services.setup import init_db
+    from workflow.commands import PlanReview
     from workflow.roles import Role
 
     core = bootstrap(database_url=f"sqlite:///{path}", password_profile="fast")
@@ -53,7 +55,7 @@ def build(path: Path) -> dict:
     with core.uow() as uow:
         for name, roles in [("lead", [Role.TEAM_LEAD]), ("auditor", [Role.AUDITOR])] + [
                 (f"reviewer{n}", [Role.REVIEWER]) for n in range(20)] + [(f"qa{n}", [Role.QA]) for n in range(10)]:
-            people.add_user(uow.session, email=f"{name}@bench.test", name=name, roles=roles, password=PASSWORD,
+            people.add_user(uow, email=f"{name}@bench.test", name=name, roles=roles, password=PASSWORD,
                             passwords=core.passwords)
         uow.commit()
     with core.uow(write=False) as uow:
@@ -62,9 +64,9 @@ def build(path: Path) -> dict:
     with core.uow() as uow:
         for month in range(40):
             region = list(core.reference.regions)[month % 14]
-            review_ids.append(reviews.create_review(core, uow, actor=lead, region=region,
-                                                    review_month=f"{2020 + month // 12}-{month % 12 + 1:02d}",
-                                                    kind="measurement", now=now).id)
+            review_ids.append(handle(core, uow, PlanReview(
+                region=region, review_month=f"{2020 + month // 12}-{month % 12 + 1:02d}", kind="measurement",
+                actor=lead, at=now)).id)
         uow.commit()
     core.engine.dispose()
     states = ["sampled", "screened", "assigned", "reviewed", "first_qa", "second_qa", "cb_oversight", "finalized"]
@@ -211,7 +213,7 @@ def main() -> None:
             "my-work page": (lead, lambda: ("GET", "/", None)),
             "API case list": (lead, lambda: ("GET", f"/api/v1/cases?limit=50&cursor={rng.randint(1, CASES - 60)}", None)),
             "API transition": (lead, lambda: ("POST", f"/api/v1/cases/{next(sampled)}/transitions",
-                                              {"trigger": "screen"})),
+                                              {"trigger": "screen", "version": 1})),
         }
         for cookie, paths in scenarios.values():      # warm both workers (templates, diagrams, statements)
             scenario(port, cookie, paths, 20)

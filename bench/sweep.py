@@ -53,25 +53,27 @@ def deadline_rows(case_id: int, total: int, due: int):
 
 def build(url: str) -> int:
     """A migrated database with staff and one case under review; the case's id."""
-    from services import cases, people, reviews
+    from services import people
+    from services.bus import handle
     from services.core import bootstrap
     from services.setup import init_db
+    from workflow.commands import AddCase, PlanReview
     from workflow.roles import Role
     core = bootstrap(database_url=url, password_profile="fast", clock=lambda: NOW)
     init_db(core)
     with core.uow() as uow:
         for name, role in [("lead", Role.TEAM_LEAD), ("reviewer", Role.REVIEWER), ("qa1", Role.QA),
                            ("qa2", Role.QA), ("sup", Role.UNIT_SUPERVISOR)]:
-            people.add_user(uow.session, email=f"{name}@bench.test", name=name, roles=[role], password="x" * 8,
+            people.add_user(uow, email=f"{name}@bench.test", name=name, roles=[role], password="x" * 8,
                             passwords=core.passwords)
         uow.commit()
     with core.uow(write=False) as uow:
         lead = people.actor(uow, "lead@bench.test")
     with core.uow() as uow:
-        review = reviews.create_review(core, uow, actor=lead, region="3N", review_month="2026-11",
-                                       kind="measurement", now=NOW)
-        case_id = cases.add_case(core, uow, actor=lead, review_id=review.id, case_type="foster_care",
-                                 case_number="FC-1", now=NOW).id
+        review = handle(core, uow, PlanReview(region="3N", review_month="2026-11", kind="measurement", actor=lead,
+                                              at=NOW))
+        case_id = handle(core, uow, AddCase(review_id=review.id, case_type="foster_care", case_number="FC-1",
+                                            actor=lead, at=NOW)).id
         uow.commit()
     core.engine.dispose()
     return case_id
@@ -101,7 +103,7 @@ def fill_postgres(url: str, case_id: int, total: int, due: int) -> None:
 
 def measure(mode: str, url: str) -> None:
     """Run in a child process: time one sweep (or the naive scan) and report peak memory, as JSON."""
-    from sqlmodel import select
+    from sqlmodel import Session, select
 
     from models.tables import Deadline
     from scheduler.sweep import sweep
@@ -109,8 +111,8 @@ def measure(mode: str, url: str) -> None:
     core = bootstrap(database_url=url, password_profile="fast")
     if mode == "naive":
         started = time.perf_counter()
-        with core.uow(write=False) as uow:
-            every = uow.session.exec(select(Deadline).where(Deadline.stopped_at.is_(None))).all()
+        with Session(core.engine) as session:   # the naive way: every open deadline through the ORM
+            every = session.exec(select(Deadline).where(Deadline.stopped_at.is_(None))).all()
             found = len([d for d in every if d.next_notice_at is not None and d.next_notice_at <= NOW])
         times = [time.perf_counter() - started]
     else:
@@ -133,11 +135,10 @@ def reset(core) -> None:
     from sqlalchemy import delete, update
 
     from models.tables import Deadline, OutboxMessage
-    with core.uow() as uow:
-        uow.session.execute(delete(OutboxMessage))
-        uow.session.execute(update(Deadline).where(Deadline.due_at < NOW)
-                            .values(cursor=2, next_notice_at=NOW - timedelta(days=1) + timedelta(seconds=1)))
-        uow.commit()
+    with core.engine.begin() as connection:
+        connection.execute(delete(OutboxMessage))
+        connection.execute(update(Deadline).where(Deadline.due_at < NOW)
+                           .values(cursor=2, next_notice_at=NOW - timedelta(days=1) + timedelta(seconds=1)))
     if core.engine.dialect.name == "postgresql":  # clear the dead rows the reset itself left behind
         with core.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE deadlines, outbox")

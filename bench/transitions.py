@@ -26,9 +26,11 @@ from datetime import UTC, datetime  # noqa: E402
 import psycopg  # noqa: E402
 
 from bench.scratch import scratch_databases, sqlalchemy_url  # noqa: E402
-from services import cases, people, reviews  # noqa: E402
+from services import people  # noqa: E402
+from services.bus import execute, handle  # noqa: E402
 from services.core import bootstrap  # noqa: E402
 from services.setup import init_db  # noqa: E402
+from workflow.commands import AddCase, FireCaseTrigger, PlanReview  # noqa: E402
 from workflow.roles import Role  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
@@ -44,16 +46,16 @@ def prepare(url: str):
     with core.uow() as uow:
         for name, role in [("lead", Role.TEAM_LEAD), ("reviewer", Role.REVIEWER), ("qa1", Role.QA),
                            ("qa2", Role.QA)]:
-            people.add_user(uow.session, email=f"{name}@bench.test", name=name, roles=[role], password="x" * 8,
+            people.add_user(uow, email=f"{name}@bench.test", name=name, roles=[role], password="x" * 8,
                             passwords=core.passwords)
         uow.commit()
     with core.uow(write=False) as uow:
         actors = {n: people.actor(uow, f"{n}@bench.test") for n in ("lead", "reviewer", "qa1", "qa2")}
     with core.uow() as uow:
-        review = reviews.create_review(core, uow, actor=actors["lead"], region="3N", review_month="2026-11",
-                                       kind="measurement", now=NOW)
-        ids = [cases.add_case(core, uow, actor=actors["lead"], review_id=review.id, case_type="foster_care",
-                              case_number=f"B-{n}", now=NOW).id for n in range(CASES)]
+        review = handle(core, uow, PlanReview(region="3N", review_month="2026-11", kind="measurement",
+                                              actor=actors["lead"], at=NOW))
+        ids = [handle(core, uow, AddCase(review_id=review.id, case_type="foster_care", case_number=f"B-{n}",
+                                         actor=actors["lead"], at=NOW)).id for n in range(CASES)]
         uow.commit()
     steps = [("screen", "lead", {}), ("assign", "lead", {"reviewer": "reviewer@bench.test",
                                                           "first_qa": "qa1@bench.test",
@@ -61,9 +63,7 @@ def prepare(url: str):
              ("submit_review", "reviewer", {"review_date": "2026-11-19"}), ("submit_first_qa", "reviewer", {})]
     for case_id in ids:
         for trigger, who, fields in steps:
-            with core.uow() as uow:
-                cases.fire(core, uow, case_id=case_id, trigger=trigger, actor=actors[who], fields=fields, now=NOW)
-                uow.commit()
+            execute(core, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actors[who], fields=fields, at=NOW))
     return core, actors, ids
 
 
@@ -71,10 +71,8 @@ def run_service(core, actors, ids, first: int, count: int) -> float:
     started = time.perf_counter()
     for n in range(first, first + count):
         trigger, who, fields = LOOP[(n // len(ids)) % 2]
-        with core.uow() as uow:
-            cases.fire(core, uow, case_id=ids[n % len(ids)], trigger=trigger, actor=actors[who], fields=fields,
-                       now=NOW)
-            uow.commit()
+        execute(core, FireCaseTrigger(case_id=ids[n % len(ids)], trigger=trigger, actor=actors[who], fields=fields,
+                                      at=NOW))
     return time.perf_counter() - started
 
 

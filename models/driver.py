@@ -1,37 +1,36 @@
-"""Statements run straight on the database driver, inside the unit of work's transaction.
+"""The one way statements reach the database: the driver connection under the unit of work's transaction.
 
-A transition is the one hot write path, and through the ORM it cost over ten times a raw commit
-(an ORM load or flush costs ~200 µs here, a driver statement ~10 µs). So a transition reads and
-writes its rows here: table and column names come from the models, SQL is spelled once with
-`:name` parameters (SQLite's style; PostgreSQL's `%(name)s` is derived), and values are stored
-exactly as SQLAlchemy stores them (UTC datetimes), so ORM reads of the same rows agree.
-Only rows the ORM has not loaded in this unit of work may be written here.
-
-Hot reads (pages and lists) come here too, through `select`: the statement is still built with
-SQLAlchemy, once, and compiled once per kind of database; only running it skips SQLAlchemy's execution and
-result machinery (~100 µs a statement here, plus ~1 µs a row).
+Private to models/: repositories and views call it; nothing outside models/ knows it is there.
+Through the ORM a transition cost over ten times a raw commit (an ORM load or flush ~200 µs here, a driver
+statement ~10 µs), so every statement runs on the driver. Writes are SQL spelled once with `:name`
+parameters (SQLite's style; PostgreSQL's `%(name)s` is derived), with table and column names from the
+models; reads are SQLAlchemy Core SELECTs, compiled once per kind of database. Values are stored exactly
+as SQLAlchemy stores them (UTC datetimes, ISO dates on SQLite) and read back typed the same way, so an
+Alembic migration or a test reading through SQLAlchemy sees the same values.
 """
 
 from __future__ import annotations
 
 import re
-from collections import namedtuple
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from functools import cache
-from types import SimpleNamespace
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Date, DateTime, Select, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from workflow.errors import StaleVersion
+
+#: How many compiled SELECTs (and rewritten SQL strings) are kept: the hot ones are built once at import,
+#: a few dozen in all; the bound keeps statements built on the fly from growing the cache without end.
+COMPILED_STATEMENTS = 256
 
 _PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 
-@cache
+@lru_cache(maxsize=COMPILED_STATEMENTS)
 def _pyformat(sql: str) -> str:
     return _PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
 
@@ -75,136 +74,151 @@ def _reader(kind) -> Any:
 
 @cache
 def _readers(model: type) -> dict[str, Any]:
-    """How each typed column of `model` is read back into Python (the rest come as stored)."""
+    """How each typed column of a table model is read back into Python (the rest come as stored)."""
     return {c.name: reader for c in model.__table__.columns if (reader := _reader(c.type)) is not None}
 
 
-_COMPILED: dict[tuple[Select, str], tuple[SQLCompiler, tuple[tuple[int, Any], ...], type]] = {}
+@cache
+def _dialect(name: str) -> Dialect:
+    """One dialect per kind of database, to compile with (tests make engines by the hundred)."""
+    return postgresql.psycopg.dialect() if name == "postgresql" else sqlite.pysqlite.dialect()
 
 
-def _compiled(statement: Select, dialect: Dialect) -> tuple[SQLCompiler, tuple[tuple[int, Any], ...], type]:
-    """The statement compiled for this kind of database, the reader of each typed column by position, and
-    a named tuple of its columns. Only statements built once (at module level, or cached) belong here:
-    each is kept for good (per kind of database, not per engine: tests make engines by the hundred)."""
-    key = (statement, dialect.name)
-    if (found := _COMPILED.get(key)) is None:
-        columns = statement.selected_columns
-        readers = tuple((i, r) for i, column in enumerate(columns) if (r := _reader(column.type)))
-        found = statement.compile(dialect=dialect), readers, namedtuple("Row", columns.keys(), rename=True)
-        _COMPILED[key] = found
-    return found
+@lru_cache(maxsize=COMPILED_STATEMENTS)
+def _compiled(statement: Select, dialect: str):
+    """The SELECT compiled for this kind of database, and the reader of each typed column by position."""
+    readers = tuple((i, r) for i, column in enumerate(statement.selected_columns) if (r := _reader(column.type)))
+    return statement.compile(dialect=_dialect(dialect)), readers
 
 
 @cache
-def _column_names(model: type) -> tuple[str, ...]:
-    return tuple(c.name for c in model.__table__.columns)
-
-
-@cache
-def _select_by_id(model: type, columns: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
-    names = columns or _column_names(model)
+def _insert_sql(model: type, names: tuple[str, ...], conflict: tuple[str, ...]) -> str:
     quoted = ", ".join(f'"{n}"' for n in names)
-    return f"SELECT {quoted} FROM {model.__tablename__} WHERE id = :id", names
+    sql = f"INSERT INTO {model.__tablename__} ({quoted}) VALUES ({', '.join(':' + n for n in names)})"
+    return sql + (f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING" if conflict else "")
 
 
 @cache
-def _select_with_parent(model: type, parent: type, via: str, parent_columns: tuple[str, ...]) -> str:
-    mine = ", ".join(f'c."{n}"' for n in _column_names(model))
-    theirs = ", ".join(f'p."{n}"' for n in parent_columns)
-    return (f"SELECT {mine}, {theirs} FROM {model.__tablename__} c JOIN {parent.__tablename__} p "
-            f'ON p.id = c."{via}" WHERE c.id = :id')
-
-
-def _typed(model: type, names: Iterable[str], values: Iterable[Any]) -> SimpleNamespace:
-    readers = _readers(model)
-    return SimpleNamespace(**{n: readers[n](v) if n in readers else v for n, v in zip(names, values)})
-
-
-@cache
-def _insert(model: type, names: tuple[str, ...]) -> str:
-    quoted = ", ".join(f'"{n}"' for n in names)
-    return f"INSERT INTO {model.__tablename__} ({quoted}) VALUES ({', '.join(':' + n for n in names)})"
-
-
-@cache
-def _versioned_update(model: type, names: tuple[str, ...]) -> str:
+def _versioned_update_sql(model: type, names: tuple[str, ...]) -> str:
     changes = "".join(f'"{n}" = :{n}, ' for n in names)
     return (f"UPDATE {model.__tablename__} SET {changes}version = version + 1 "
             "WHERE id = :id AND version = :version")
 
 
-class Driver:
-    """The driver connection under a unit of work's SQLAlchemy connection (same transaction)."""
+@cache
+def _defaults(model: type) -> dict[str, Any]:
+    """Each column's default as the table model declares it (a value, or a factory to call)."""
+    found = {}
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            found[name] = info.default_factory
+        elif info.default is not None and name != "id" and not repr(info.default).startswith("PydanticUndefined"):
+            found[name] = info.default
+    return found
 
-    def __init__(self, connection: Connection):
-        self.postgres = connection.dialect.name == "postgresql"
-        self._dialect = connection.dialect
-        self._db = connection.connection.driver_connection
-        #: Rows this unit wrote here, as they now stand: reading one back costs no statement.
-        self._written: dict[tuple[type, int], SimpleNamespace] = {}
+
+class Driver:
+    """Statements on the driver connection under a unit of work's SQLAlchemy connection (same transaction)."""
+
+    def __init__(self, dialect: str, connect: Callable[[], Connection]):
+        """`connect` gives the unit's connection, its transaction begun: called on the first statement
+        only, so a unit that never touches the database never takes a connection (or SQLite's write lock)."""
+        self._dialect = dialect
+        self.postgres = dialect == "postgresql"
+        self._connect = connect
+        self._connection = None
+
+    @property
+    def _db(self):
+        if self._connection is None:
+            self._connection = self._connect().connection.driver_connection
+        return self._connection
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None):
-        """Run one statement; its cursor (rowcount, fetchone, fetchall)."""
+        """Run one statement written with `:name` parameters; its cursor (rowcount, fetchone, fetchall)."""
         if self.postgres:
             return self._db.execute(_pyformat(sql), params)
         if not params:
             return self._db.execute(sql)
         return self._db.execute(sql, {k: _sqlite_value(v) if isinstance(v, date) else v for k, v in params.items()})
 
-    def select(self, statement: Select, params: Mapping[str, Any] | None = None) -> list[tuple]:
-        """All rows of a SELECT built once with SQLAlchemy (see `_compiled`), as named tuples of its
-        columns, typed as SQLAlchemy would type them."""
-        compiled, readers, row_type = _compiled(statement, self._dialect)
+    def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if self.postgres:
+            with self._db.cursor() as cursor:
+                cursor.executemany(_pyformat(sql), rows)
+        else:
+            self._db.executemany(sql, [{k: _sqlite_value(v) for k, v in row.items()} for row in rows])
+
+    def rows(self, statement: Select, params: Mapping[str, Any] | None = None, shape: type | None = None) -> list:
+        """Every row of a Core SELECT, typed as SQLAlchemy would type them, each made by `shape` (a NamedTuple
+        whose fields are the SELECT's columns in order) or left a tuple."""
+        compiled, readers = _compiled(statement, self._dialect)
         expanded = compiled.construct_expanded_state(params or {})  # binds, IN-lists expanded
         if self.postgres:
-            rows = self._db.execute(expanded.statement, expanded.parameters).fetchall()
+            found = self._db.execute(expanded.statement, expanded.parameters).fetchall()
         else:
             values = expanded.parameters
-            rows = self._db.execute(expanded.statement, [_sqlite_value(values[n]) for n in expanded.positiontup])
-            rows = rows.fetchall()
-        make = row_type._make
-        if not readers:
-            return [make(row) for row in rows]
-        typed = []
-        for row in rows:
-            row = list(row)
-            for i, read in readers:
-                row[i] = read(row[i])
-            typed.append(make(row))
-        return typed
+            found = self._db.execute(expanded.statement, [_sqlite_value(values[n]) for n in expanded.positiontup])
+            found = found.fetchall()
+        if readers:
+            typed = []
+            for row in found:
+                row = list(row)
+                for i, read in readers:
+                    row[i] = read(row[i])
+                typed.append(row)
+            found = typed
+        return [shape._make(row) for row in found] if shape is not None else [tuple(row) for row in found]
 
-    def get(self, model: type, id_: int, columns: Iterable[str] | None = None) -> SimpleNamespace | None:
-        """One row by id, as attributes (typed as the ORM would give them), or None."""
-        if (written := self._written.get((model, id_))) is not None:
-            return written
-        sql, names = _select_by_id(model, tuple(columns) if columns is not None else None)
-        found = self.execute(sql, {"id": id_}).fetchone()
-        return None if found is None else _typed(model, names, found)
+    def stream(self, statement: Select, *, batch: int) -> Iterator[tuple]:
+        """The rows of a large SELECT, `batch` at a time (a server-side cursor on PostgreSQL), typed."""
+        compiled, readers = _compiled(statement, self._dialect)
+        if self.postgres:
+            cursor = self._db.cursor(name="qareview_stream")
+            cursor.execute(compiled.string, compiled.params)
+        else:
+            cursor = self._db.execute(compiled.string, [_sqlite_value(compiled.params[n])
+                                                        for n in compiled.positiontup])
+        try:
+            while chunk := cursor.fetchmany(batch):
+                for row in chunk:
+                    row = list(row)
+                    for i, read in readers:
+                        row[i] = read(row[i])
+                    yield tuple(row)
+        finally:
+            cursor.close()
 
-    def get_with_parent(self, model: type, id_: int, parent: type, via: str,
-                        parent_columns: tuple[str, ...]) -> tuple[SimpleNamespace, SimpleNamespace] | None:
-        """One row by id and some columns of the row its `via` column points at, in one statement."""
-        found = self.execute(_select_with_parent(model, parent, via, parent_columns), {"id": id_}).fetchone()
+    def by_id(self, model: type, id_: int, names: tuple[str, ...]) -> dict[str, Any] | None:
+        """One row's `names` columns by id, typed, or None."""
+        quoted = ", ".join(f'"{n}"' for n in names)
+        found = self.execute(f"SELECT {quoted} FROM {model.__tablename__} WHERE id = :id", {"id": id_}).fetchone()
         if found is None:
             return None
-        names = _column_names(model)
-        row = _typed(model, names, found[:len(names)])
-        return row, _typed(parent, parent_columns, found[len(names):])
+        readers = _readers(model)
+        return {n: readers[n](v) if n in readers else v for n, v in zip(names, found)}
 
-    def insert(self, model: type, values: Mapping[str, Any]) -> int:
-        """Insert one row; its new id."""
+    def insert(self, model: type, values: Mapping[str, Any], *, unless: tuple[str, ...] = ()) -> int | None:
+        """Insert one row (columns not given take the model's defaults); its new id (None for a table keyed
+        otherwise). With `unless` (the columns of a unique key), a row clashing with one already there is
+        not inserted: None."""
+        values = {**{k: v() if callable(v) else v for k, v in _defaults(model).items() if k not in values},
+                  **values}
+        sql = _insert_sql(model, tuple(values), unless)
+        if "id" not in model.__table__.c:
+            self.execute(sql, values)
+            return None
         if self.postgres:
-            return self.execute(_insert(model, tuple(values)) + " RETURNING id", values).fetchone()[0]
-        return self.execute(_insert(model, tuple(values)), values).lastrowid
+            found = self.execute(sql + " RETURNING id", values).fetchone()
+            return None if found is None else found[0]
+        cursor = self.execute(sql, values)
+        return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    def update_versioned(self, model: type, row: SimpleNamespace, changes: Mapping[str, Any]) -> None:
-        """Write `changes` to `row` (as read by `get`) if it is still at its version (the optimistic lock),
-        then bump the version. On PostgreSQL a concurrent writer's row lock makes this wait, then see
+    def update_versioned(self, model: type, id_: int, version: int, changes: Mapping[str, Any]) -> None:
+        """Write `changes` if the row is still at `version` (the optimistic lock: the one version check),
+        and bump its version. On PostgreSQL a concurrent writer's row lock makes this wait, then see
         its committed version."""
-        params = {**changes, "id": row.id, "version": row.version}
-        if self.execute(_versioned_update(model, tuple(changes)), params).rowcount != 1:
-            current = self.execute(f"SELECT version FROM {model.__tablename__} WHERE id = :id", {"id": row.id})
-            found = current.fetchone()
-            raise StaleVersion(row.version, found[0] if found else None)
-        vars(row).update(changes, version=row.version + 1)
-        self._written[(model, row.id)] = row
+        params = {**changes, "id": id_, "version": version}
+        if self.execute(_versioned_update_sql(model, tuple(changes)), params).rowcount != 1:
+            found = self.execute(f"SELECT version FROM {model.__tablename__} WHERE id = :id", {"id": id_}).fetchone()
+            raise StaleVersion(version, found[0] if found else None)

@@ -1,10 +1,13 @@
-"""The stored rows. Stateful rows carry a `version`: SQLAlchemy refuses a stale update."""
+"""The stored rows: the schema (Alembic migrates to it) and the column names the repositories use.
+
+Stateful rows carry a `version`: the repositories' one versioned UPDATE refuses a stale change."""
 
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
+
+from workflow.states import OutboxStatus
 
 
 def utcnow() -> datetime:
@@ -15,10 +18,6 @@ class Versioned(SQLModel):
     """An optimistic lock: every UPDATE checks and bumps `version`, so no change is silently lost."""
 
     version: int = Field(default=1, nullable=False)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
 
 
 class RegionRow(SQLModel, table=True):
@@ -138,7 +137,7 @@ class ConcernRow(Versioned, table=True):
     notified_at: datetime | None = None
     response_due: datetime | None = None
     corrective_action: str | None = None
-    systemic_issue: bool = False
+    systemic_issue: str | None = None
     prevention_plan: str | None = None
     responded_at: datetime | None = None
     responded_late: bool = False
@@ -178,7 +177,7 @@ class OutboxMessage(SQLModel, table=True):
     subject: str | None = None
     body_text: str | None = None
     body_html: str | None = None
-    status: str = Field(default="pending", max_length=8, index=True)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=8, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = None

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
-from sqlmodel import select
-
-from models.tables import OutboxMessage
-from notifications.render import rendered
-from services.core import Core
+from notifications.render import Message, rendered
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -56,15 +54,16 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
-def compose(message: OutboxMessage, sender: str) -> EmailMessage:
+def compose(message, content: Message, sender: str) -> EmailMessage:
+    """The e-mail of an outbox message (its key, recipients and time) with its rendered content."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = ", ".join(message.recipients.split(","))
-    email["Subject"] = message.subject
+    email["Subject"] = content.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=message.key.replace(":", "."), domain="qareview")
-    email.set_content(message.body_text)
-    email.add_alternative(message.body_html, subtype="html")
+    email.set_content(content.text)
+    email.add_alternative(content.html, subtype="html")
     return email
 
 
@@ -77,69 +76,56 @@ def _permanent(error: Exception) -> bool:
     return False
 
 
-def deliver(core: Core, mail: MailSettings, *, now: datetime, batch: int = 100) -> DeliveryReport:
+def deliver(units: Callable[[], Any], mail: MailSettings, *, now: datetime, batch: int = 100) -> DeliveryReport:
+    """One delivery pass over what is pending; `units()` opens a unit of work (the core's `uow`)."""
     report = DeliveryReport()
-    with core.uow() as uow:
-        query = (select(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-                 .order_by(OutboxMessage.id).limit(batch))
-        if uow.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed = []
-        for message in uow.session.exec(query):
-            message.attempts += 1
-            message.next_attempt_at = now + LEASE
-            if _render(message):
-                claimed.append(message)
-            else:
+    claimed: list[tuple[Any, Message]] = []
+    with units() as uow:
+        for message in uow.outbox.claim(now=now, limit=batch, lease=LEASE):
+            try:
+                content = rendered(message)
+            except Exception as error:  # noqa: BLE001 - any template or value fault ends this one message only
+                # waiting will not fix a template: the message has failed, and says why
+                uow.outbox.failed(message.id, error=f"cannot render: {_describe(error)}")
                 report.failed.append(f"({message.template}: {message.key})")
+                continue
+            if message.subject is None:
+                uow.outbox.rendered(message.id, subject=content.subject, text=content.text, html=content.html)
+            claimed.append((message, content))
         uow.commit()
     if not claimed:
         return report
     outcomes: dict[int, Exception | None] = {}
+    refusals: dict[int, str] = {}
     try:
         with _connect(mail) as smtp:
-            for message in claimed:
+            for message, content in claimed:
                 try:
-                    refused = smtp.send_message(compose(message, mail.sender))
+                    refused = smtp.send_message(compose(message, content, mail.sender))
                     outcomes[message.id] = None
                     if refused:  # delivered to the others; say who did not get it
-                        message.last_error = f"refused: {', '.join(sorted(refused))}"
+                        refusals[message.id] = f"refused: {', '.join(sorted(refused))}"
                 except (smtplib.SMTPException, OSError) as error:
                     outcomes[message.id] = error
                     if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
                         break
     except (smtplib.SMTPException, OSError) as error:  # could not reach or greet the server
-        for message in claimed:
+        for message, _ in claimed:
             outcomes.setdefault(message.id, error)
-    with core.uow() as uow:
-        for claimed_message in claimed:
-            message = uow.session.get(OutboxMessage, claimed_message.id)
+    with units() as uow:
+        for message, content in claimed:
             error = outcomes.get(message.id, ConnectionError("connection lost before sending"))
             if error is None:
-                message.status, message.sent_at, message.last_error = "sent", now, claimed_message.last_error
-                report.sent.append(message.subject)
+                uow.outbox.sent(message.id, at=now, note=refusals.get(message.id))
+                report.sent.append(content.subject)
             elif _permanent(error) or message.attempts >= MAX_ATTEMPTS:
-                message.status, message.last_error = "failed", _describe(error)
-                report.failed.append(message.subject)
+                uow.outbox.failed(message.id, error=_describe(error))
+                report.failed.append(content.subject)
             else:
-                message.next_attempt_at, message.last_error = now + backoff(message.attempts), _describe(error)
-                report.retrying.append(message.subject)
+                uow.outbox.retry(message.id, at=now + backoff(message.attempts), error=_describe(error))
+                report.retrying.append(content.subject)
         uow.commit()
     return report
-
-
-def _render(message: OutboxMessage) -> bool:
-    """Render a queued message into its row, once; a message that cannot be rendered has failed
-    (waiting will not fix a template), and says why."""
-    if message.subject is not None:
-        return True
-    try:
-        content = rendered(message)
-    except Exception as error:  # noqa: BLE001 - any template or value fault ends this one message only
-        message.status, message.last_error = "failed", f"cannot render: {_describe(error)}"
-        return False
-    message.subject, message.body_text, message.body_html = content.subject, content.text, content.html
-    return True
 
 
 def _describe(error: Exception) -> str:

@@ -44,7 +44,8 @@ def render(name: str, **context) -> Message:
 
 
 def rendered(message) -> Message:
-    """An outbox row's message: rendered from its template and values, or as it was stored rendered."""
-    if message.template is None:
+    """An outbox row's message: as it was stored once rendered (or queued before templates), else rendered
+    from its template and values."""
+    if message.subject is not None:
         return Message(subject=message.subject, text=message.body_text, html=message.body_html)
     return render(message.template, **json.loads(message.context))

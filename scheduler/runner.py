@@ -24,7 +24,7 @@ def tick(core: Core, mail: MailSettings) -> None:
     now = core.now()
     try:
         swept = sweep(core, now=now)
-        delivered = deliver(core, mail, now=now)
+        delivered = deliver(core.uow, mail, now=now)
         if swept.recorded or delivered.sent or delivered.failed:
             log.info("sweep recorded %d notices; sent %d, retrying %d, failed %d", len(swept.recorded),
                      len(delivered.sent), len(delivered.retrying), len(delivered.failed))

@@ -9,11 +9,10 @@ import string
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
-
-from models.tables import User
-from services import cases, concerns, people, reviews
+from services import people
+from services.bus import execute, handle
 from services.core import Core
+from workflow.commands import AddCase, FireCaseTrigger, FireConcernTrigger, PlanReview, RaiseConcern
 from workflow.clocks import add_months
 from workflow.roles import Role
 
@@ -73,10 +72,8 @@ class _Demo:
         if trigger == "eliminate":
             fields |= {"reason": "opened_in_error", "notes": "Opened in error; confirmed on the planning call.",
                        "cb_consulted": True}
-        with self.core.uow() as uow:
-            cases.fire(self.core, uow, case_id=case_id, trigger=trigger, actor=self.actor(who), fields=fields,
-                       now=at)
-            uow.commit()
+        execute(self.core, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=self.actor(who), fields=fields,
+                                           at=at))
 
     def walk(self, case_id: int, triggers: list[str], start: datetime, review_date: date | None = None,
              every: timedelta = timedelta(hours=3), **extra) -> datetime:
@@ -90,35 +87,31 @@ class _Demo:
     def review(self, region: str, month: date, at: datetime, prefix: str, count: int) -> tuple[int, list[int]]:
         lead = self.actor("lead")
         with self.core.uow() as uow:
-            review = reviews.create_review(self.core, uow, actor=lead, region=region,
-                                           review_month=f"{month:%Y-%m}", kind="measurement", now=at)
+            review = handle(self.core, uow, PlanReview(region=region, review_month=f"{month:%Y-%m}",
+                                                       kind="measurement", actor=lead, at=at))
             ids = []
             for n in range(1, count + 1):
                 case_type = "foster_care" if n % 3 else "in_home"
-                row = cases.add_case(self.core, uow, actor=lead, review_id=review.id, case_type=case_type,
-                                     case_number=f"{prefix}-{n:04d}", worker=f"W{region}{n % 4 + 1:02d}",
-                                     child_id=f"C{prefix}{n:04d}" if case_type == "foster_care" else None,
-                                     now=at)
-                ids.append(row.id)
+                case = handle(self.core, uow, AddCase(
+                    review_id=review.id, case_type=case_type, case_number=f"{prefix}-{n:04d}",
+                    worker=f"W{region}{n % 4 + 1:02d}",
+                    child_id=f"C{prefix}{n:04d}" if case_type == "foster_care" else None, actor=lead, at=at))
+                ids.append(case.id)
             uow.commit()
         return review.id, ids
 
     def concern(self, case_id: int, type: str, raised: datetime, steps: list[tuple[str, str, dict, datetime]]):
-        with self.core.uow() as uow:
-            row = concerns.create(self.core, uow, actor=self.actor("reviewer"), case_id=case_id, type=type,
-                                  description=f"Demo concern: {type.replace('_', ' ')}.", now=raised)
-            uow.commit()
+        concern = execute(self.core, RaiseConcern(case_id=case_id, type=type, actor=self.actor("reviewer"),
+                                                  description=f"Demo concern: {type.replace('_', ' ')}.", at=raised))
         for trigger, who, fields, at in steps:
-            with self.core.uow() as uow:
-                concerns.fire(self.core, uow, concern_id=row.id, trigger=trigger, actor=self.actor(who),
-                              fields=fields, now=at)
-                uow.commit()
+            execute(self.core, FireConcernTrigger(concern_id=concern.id, trigger=trigger, actor=self.actor(who),
+                                                  fields=fields, at=at))
 
 
 def load(core: Core) -> list[str]:
     demo = _Demo(core)
-    with core.uow() as uow:
-        if uow.session.exec(select(User.id).where(User.email == email("lead"))).first() is not None:
+    with core.uow(write=False) as uow:
+        if uow.people.by_email(email("lead")) is not None:
             raise AlreadyLoaded
     this_month = demo.today.replace(day=1)
     earlier_month = add_months(this_month, -3)
@@ -126,7 +119,7 @@ def load(core: Core) -> list[str]:
     earlier_region = core.reference.calendar[earlier_month.month][0]
     with core.uow() as uow:
         for name, full_name, roles, region in _users(current_region, earlier_region):
-            people.add_user(uow.session, email=email(name), name=full_name, roles=roles, password=PASSWORD,
+            people.add_user(uow, email=email(name), name=full_name, roles=roles, password=PASSWORD,
                             passwords=core.passwords, region=region)
         uow.commit()
 
@@ -181,7 +174,9 @@ def load(core: Core) -> list[str]:
                                                               "placement stabilised."}, demo.now - 2 * day)])
     demo.concern(cur[10], "tpr_tracking", demo.now - 5 * day,
                  [("notify_region", "lead", {}, demo.now - 5 * day + hour),
-                  ("respond", "leader", {"corrective_action": "TPR petition filed.", "systemic_issue": True,
+                  ("respond", "leader", {"corrective_action": "TPR petition filed.",
+                                         "systemic_issue": "TPR petitions are not tracked against the 15-of-22 "
+                                                           "month rule.",
                                          "prevention_plan": "Monthly TPR docket review by supervisors."},
                    demo.now - 3 * day),
                   ("accept", "lead", {}, demo.now - 2 * day)])

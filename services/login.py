@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import func, select
-
-from models.tables import LoginFailure, User
 from services import people
 from services.core import Core
 
@@ -23,21 +20,18 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
-def log_in(core: Core, *, email: str, password: str, address: str, now: datetime) -> User | None:
-    """The user these credentials belong to, or None; Throttled before even checking when too many
-    attempts on this account or from this address failed within the window."""
+def log_in(core: Core, *, email: str, password: str, address: str, now: datetime):
+    """The user these credentials belong to (a UserLine), or None; Throttled before even checking when
+    too many attempts on this account or from this address failed within the window."""
     email = people.normalize_email(email if isinstance(email, str) else "")
     since = now - WINDOW
     with core.uow() as uow:
-        def failures(*where):
-            return uow.session.exec(select(func.count(), func.min(LoginFailure.at))
-                                    .where(LoginFailure.at > since, *where)).one()
-        for (count, oldest), limit in ((failures(LoginFailure.email == email), PER_ACCOUNT),
-                                       (failures(LoginFailure.address == address), PER_ADDRESS)):
+        for (count, oldest), limit in ((uow.people.failed_logins(since=since, email=email), PER_ACCOUNT),
+                                       (uow.people.failed_logins(since=since, address=address), PER_ADDRESS)):
             if count >= limit:
                 raise Throttled(max(int((oldest + WINDOW - now).total_seconds()), 1))
-        user = people.check_password(uow.session, core.passwords, email, password if isinstance(password, str) else "")
+        user = people.check_password(uow, core.passwords, email, password if isinstance(password, str) else "")
         if user is None:
-            uow.session.add(LoginFailure(email=email, address=address[:64], at=now))
+            uow.people.record_failed_login(email=email, address=address[:64], at=now)
             uow.commit()
         return user

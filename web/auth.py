@@ -7,9 +7,7 @@ from functools import wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
-from sqlalchemy import bindparam, select
 
-from models.tables import User
 from services import people
 from services.core import Core
 from workflow.actors import Actor
@@ -42,7 +40,7 @@ def _session_user(uow, user) -> SessionUser | None:
     """Read on every request (never cached), so a revoked role or a deactivated account takes effect at once."""
     if user is None or not user.active:
         return None
-    actor = people.as_actors(uow, [user]).get(user.email)
+    actor = uow.people.as_actors([user]).get(user.email)
     return SessionUser(id=user.id, email=user.email, name=user.name, actor=actor)
 
 
@@ -52,17 +50,12 @@ def for_login(user) -> SessionUser | None:
         return _session_user(uow, user)
 
 
-#: What a request needs of its user, read as a plain row (this runs on every request).
-_USER = select(User.id, User.email, User.name, User.region, User.active).where(User.id == bindparam("id"))
-
-
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    if not user_id.isdigit():
+    if not user_id.isdigit() or int(user_id) > 2**31 - 1:
         return None
     with core().uow(write=False) as uow:
-        found = uow.db.select(_USER, {"id": int(user_id)})
-        return _session_user(uow, found[0] if found else None)
+        return _session_user(uow, uow.people.by_id(int(user_id)))
 
 
 @login_manager.request_loader
@@ -72,7 +65,7 @@ def _load_from_token(req) -> SessionUser | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     with core().uow(write=False) as uow:
-        user = people.user_for_token(uow.session, token.strip())
+        user = people.user_for_token(uow, token.strip())
         if user is not None:
             g.token_auth = True
         return _session_user(uow, user)
@@ -83,10 +76,6 @@ def _unauthorized():
     if request.path.startswith("/api/"):
         abort(401, description="log in first: POST /api/v1/session, or send Authorization: Bearer <token>")
     return redirect(url_for("pages.login", next=request.full_path if request.query_string else request.path))
-
-
-def actor() -> Actor:
-    return current_user.actor
 
 
 def roles_required(*roles: Role):

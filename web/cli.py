@@ -7,23 +7,19 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
-from sqlmodel import select
+from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from models.audit import verify_chain
-from models.tables import OutboxMessage
 from notifications.delivery import MailSettings, deliver
 from scheduler.runner import run_forever, start_background
 from scheduler.sweep import sweep
-from services.deadlines import open_deadlines
 from services import demo as demo_data
 from services import people
 from services.core import Core
 from services.setup import init_db
 from workflow.errors import DomainError
-from web import create_app
 from workflow.roles import Role
+from workflow.states import OutboxStatus
 
 
 def core() -> Core:
@@ -91,12 +87,12 @@ def users_add(email: str, name: str, roles: tuple[str, ...], region: str | None,
     c = core()
     with c.uow() as uow:
         try:
-            user = people.add_user(uow.session, email=email, name=name, roles=roles, password=password,
-                                   passwords=c.passwords, region=region)
+            people.add_user(uow, email=email, name=name, roles=roles, password=password, passwords=c.passwords,
+                            region=region)
         except DomainError as error:
             fail(error)
         uow.commit()
-    click.echo(f"added {user.email} ({', '.join(sorted(roles))})")
+    click.echo(f"added {people.normalize_email(email)} ({', '.join(sorted(roles))})")
 
 
 @users_group.command("token")
@@ -107,7 +103,7 @@ def users_token(email: str) -> None:
     c = core()
     with c.uow() as uow:
         try:
-            token = people.issue_token(uow.session, people.user_by_email(uow.session, email))
+            token = people.issue_token(uow, email)
         except DomainError as error:
             fail(error)
         uow.commit()
@@ -124,7 +120,7 @@ def audit_group() -> None:
 def audit_verify() -> None:
     """Walk the tamper-evident chain; exit 1 at the first record that does not hold."""
     with core().uow(write=False) as uow:
-        checked, broken = verify_chain(uow.session)
+        checked, broken = uow.audit.verify()
     if broken:
         click.echo(f"audit chain BROKEN at record {broken.record_id}: {broken.reason} "
                    f"({checked} records before it hold)")
@@ -158,7 +154,7 @@ def sweep_command(when: str | None) -> None:
     """Run one deadline sweep and one outbox delivery pass, and say what was recorded and sent."""
     now = _instant(when)
     swept = sweep(core(), now=now)
-    delivered = deliver(core(), MailSettings.from_config(current_app.config), now=now)
+    delivered = deliver(core().uow, MailSettings.from_config(current_app.config), now=now)
     click.echo(f"sweep at {now.isoformat()}: recorded {len(swept.recorded)} notice(s)")
     for subject in swept.recorded:
         click.echo(f"  recorded: {subject}")
@@ -179,7 +175,7 @@ def deadlines_command() -> None:
     c = core()
     now = c.now()
     with c.uow(write=False) as uow:
-        rows = open_deadlines(uow)
+        rows = uow.views.open_deadlines()
     if not rows:
         click.echo("no open deadlines")
     for row in rows:  # already by due time, so the overdue ones come first
@@ -189,15 +185,12 @@ def deadlines_command() -> None:
 
 
 @click.command("outbox")
-@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+@click.option("--status", type=click.Choice([s.value for s in OutboxStatus]), default=None)
 @with_appcontext
 def outbox_command(status: str | None) -> None:
     """List queued e-mail and its delivery state."""
     with core().uow(write=False) as uow:
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        if status:
-            query = query.where(OutboxMessage.status == status)
-        messages = list(uow.session.exec(query))
+        messages = uow.views.outbox(status=status)
     if not messages:
         click.echo("the outbox is empty")
     for m in messages:
@@ -219,7 +212,3 @@ def register(app: Flask) -> None:
     for command in (init_db_command, demo_command, serve_command, users_group, audit_group, sweep_command,
                     deadlines_command, outbox_command, scheduler_command):
         app.cli.add_command(command)
-
-
-main = FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
-                  load_dotenv=False, help="qareview: the QA Case Review Unit's workflow service.")

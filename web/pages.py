@@ -1,4 +1,4 @@
-"""Server-rendered pages: thin views over the same services as the API."""
+"""Server-rendered pages: thin views over the same services, commands and views as the API."""
 
 from __future__ import annotations
 
@@ -8,18 +8,14 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlmodel import select
 
-from models.audit import audit_records
-from models.tables import Conflict, RegionRow, User, UserRole
 from services import cases, concerns, people, reviews
-from services.deadlines import open_deadlines
+from services.bus import execute
 from services.login import Throttled, log_in
-from services.work import waiting_on
-from web import markup
 from web.auth import core, for_login, roles_required
 from web.diagrams import lifecycle_svg
 from workflow.case_lifecycle import CASE_LIFECYCLE
+from workflow.commands import FireCaseTrigger, FireConcernTrigger, Kind, RaiseConcern
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE
 from workflow.errors import DomainError
 from workflow.roles import Role
@@ -28,9 +24,16 @@ blueprint = Blueprint("pages", __name__, template_folder="templates", static_fol
                       static_url_path="/static")
 
 
-blueprint.add_app_template_filter(markup.local_time, "local")
-for helper in (markup.words, markup.state, markup.due_cell, markup.case_rows, markup.case_url, markup.concern_url):
-    blueprint.add_app_template_filter(helper)
+@blueprint.app_template_filter("local")
+def local_time(moment: datetime | None) -> str:
+    """A moment as pages show it, in the unit's time zone."""
+    return "" if moment is None else moment.astimezone(core().calendar.tz).strftime("%a %d %b %Y %H:%M %Z")
+
+
+@blueprint.app_template_filter("words")
+def words(code: str) -> str:
+    """A code as words (`foster_care`: "foster care")."""
+    return code.replace("_", " ")
 
 
 @blueprint.app_context_processor
@@ -72,8 +75,9 @@ def logout():
 @login_required
 def home():
     """My work: everything waiting on me, overdue first."""
+    viewer = current_user.actor
     with core().uow(write=False) as uow:
-        work = waiting_on(uow, viewer=current_user.actor)
+        work = {"cases": uow.views.work_cases(viewer=viewer), "concerns": uow.views.work_concerns(viewer=viewer)}
     return render_template("my_work.html", work=work)
 
 
@@ -81,8 +85,8 @@ def home():
 @login_required
 def review_list():
     with core().uow(write=False) as uow:
-        rows = reviews.list_reviews(uow, viewer=current_user.actor, limit=500)
-        counts = reviews.case_counts(uow, [r.id for r in rows])
+        rows = uow.views.reviews(viewer=current_user.actor, limit=500)
+        counts = uow.views.case_counts([r.id for r in rows])
     return render_template("reviews.html", reviews=rows, counts=counts)
 
 
@@ -91,40 +95,52 @@ def review_list():
 def review_page(review_id: int):
     with core().uow(write=False) as uow:
         review = reviews.visible_review(uow, review_id=review_id, viewer=current_user.actor)
-        rows = cases.list_cases(uow, viewer=current_user.actor, review_id=review_id, limit=10_000)
-        counts = reviews.case_counts(uow, [review_id])[review_id]
-    due = {row.id: cases.deadlines(core(), row) for row in rows}
+        rows = uow.views.cases(viewer=current_user.actor, review_id=review_id, limit=10_000)
+        counts = uow.views.case_counts([review_id])[review_id]
+    due = {row.id: cases.running_deadlines(core(), row) for row in rows}
     return render_template("review.html", review=review, cases=rows, counts=counts, due=due)
+
+
+def _choices(uow, mine: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """The choices of the fields of the triggers offered (people are read only when a form needs them)."""
+    found = {"elimination_reasons": list(core().reference.elimination_reasons.items())}
+    wanted = {f.choices for t in mine for f in CASE_LIFECYCLE.fields[t] if f.kind is Kind.EMAIL}
+    for role in wanted:
+        emails = uow.people.emails_with_role(Role(role))
+        found[role] = [(e, e) for e in emails]
+    return found
 
 
 @blueprint.get("/cases/<id:case_id>")
 @login_required
 def case_page(case_id: int):
     viewer = current_user.actor
-    with core().uow(write=False) as uow:
-        row = cases.get_case(uow, case_id=case_id, viewer=viewer)
-        history = audit_records(uow, entity="case", entity_id=case_id, limit=10_000)
-        open_concerns = concerns.list_concerns(uow, viewer=viewer, now=core().now(), case_id=case_id, limit=500)
-        clocks = open_deadlines(uow, entity="case", entity_id=case_id)
-        mine = cases.triggers_for(row, viewer)
-        assigning = "assign" in mine  # the people to choose from are needed only then
-        reviewers = people.emails_with_role(uow.session, Role.REVIEWER) if assigning else []
-        qas = people.emails_with_role(uow.session, Role.QA) if assigning else []
-        identity = cases.original_identity(uow, row=row, viewer=viewer)
+    c = core()
+    with c.uow(write=False) as uow:
+        case = cases.get_case(uow, case_id=case_id, viewer=viewer)
+        history = uow.views.audit(entity="case", entity_id=case_id, limit=10_000)
+        open_concerns = uow.views.concerns(viewer=viewer, now=c.now(), case_id=case_id, limit=500)
+        clocks = uow.views.open_deadlines(entity="case", entity_id=case_id)
+        mine = cases.options(c, case, viewer).mine
+        choices = _choices(uow, mine)
+        identity = cases.original_identity(uow, case=case, viewer=viewer)
     return render_template(
-        "case.html", case=row, history=history, concerns=open_concerns, clocks=clocks,
-        mine=mine, diagram=lifecycle_svg(CASE_LIFECYCLE, row.state),
-        reasons=core().reference.elimination_reasons, reviewers=reviewers, qas=qas,
-        concern_types=core().reference.concern_types, identity=identity,
-        masked=viewer.roles == {Role.AUDITOR})
+        "case.html", case=case, history=history, concerns=open_concerns, clocks=clocks,
+        mine=mine, fields=CASE_LIFECYCLE.fields, choices=choices, diagram=lifecycle_svg(CASE_LIFECYCLE, case.state),
+        reasons=c.reference.elimination_reasons, concern_types=c.reference.concern_types, identity=identity,
+        case_masked=viewer.sees_masked)
 
 
-def _form_fields(skip=("csrf_token", "trigger", "version")) -> dict:
-    fields = {k: v for k, v in request.form.items() if k not in skip and v != ""}
-    for flag in ("cb_consulted", "systemic_issue"):
-        if flag in fields:
-            fields[flag] = fields[flag] == "on"
-    return fields
+def _form_fields(lifecycle, trigger: str) -> dict:
+    """The posted values of the trigger's declared fields: an empty one is not given, a ticked box is True."""
+    found = {}
+    for spec in lifecycle.fields.get(trigger, ()):
+        value = request.form.get(spec.name, "")
+        if spec.kind is Kind.FLAG:
+            found[spec.name] = value == "on"
+        elif value != "":
+            found[spec.name] = value
+    return found
 
 
 def _version() -> int | None:
@@ -132,26 +148,25 @@ def _version() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@blueprint.post("/cases/<id:case_id>/fire")
-@login_required
-def case_fire(case_id: int):
-    return _act(cases.fire, ".case_page", case_id=case_id)
-
-
-def _act(fire, page: str, **ids):
-    """Fire the posted trigger; a refusal is flashed in words (an unknown id stays a 404)."""
-    c = core()
+def _act(command, page: str, **ids):
+    """Run the posted command; a refusal is flashed in words (an unknown id stays a 404)."""
     try:
-        with c.uow() as uow:
-            fire(c, uow, **ids, trigger=request.form.get("trigger", ""), actor=current_user.actor,
-                 fields=_form_fields(), version=_version(), now=c.now())
-            uow.commit()
+        execute(core(), command)
         flash("Done.", "ok")
     except DomainError as error:
         if error.code == "not_found":
             raise
         flash(_explain(error), "error")
     return redirect(url_for(page, **ids))
+
+
+@blueprint.post("/cases/<id:case_id>/fire")
+@login_required
+def case_fire(case_id: int):
+    trigger = request.form.get("trigger", "")
+    return _act(FireCaseTrigger(case_id=case_id, trigger=trigger, actor=current_user.actor, at=core().now(),
+                                fields=_form_fields(CASE_LIFECYCLE, trigger), version=_version()),
+                ".case_page", case_id=case_id)
 
 
 def _explain(error: DomainError) -> str:
@@ -164,14 +179,12 @@ def _explain(error: DomainError) -> str:
 @blueprint.post("/cases/<id:case_id>/concerns")
 @login_required
 def concern_raise(case_id: int):
-    c = core()
     try:
-        with c.uow() as uow:
-            row = concerns.create(c, uow, actor=current_user.actor, case_id=case_id, type=request.form.get("type"),
-                                  description=request.form.get("description", ""), now=c.now())
-            uow.commit()
+        concern = execute(core(), RaiseConcern(case_id=case_id, type=request.form.get("type"),
+                                               description=request.form.get("description", ""),
+                                               actor=current_user.actor, at=core().now()))
         flash("Concern raised.", "ok")
-        return redirect(url_for(".concern_page", concern_id=row.id))
+        return redirect(url_for(".concern_page", concern_id=concern.id))
     except DomainError as error:
         if error.code == "not_found":
             raise
@@ -185,10 +198,12 @@ def concern_list():
     c = core()
     now = c.now()
     with c.uow(write=False) as uow:
-        rows = concerns.list_concerns(uow, viewer=current_user.actor, now=now, limit=1000)
-    late = {r.id: concerns.overdue(r, now) for r in rows}
+        rows = uow.views.concerns(viewer=current_user.actor, now=now, limit=1000)
+    seen = {r.id: concerns.as_concern(r) for r in rows}
+    late = {i: concern.overdue(now) for i, concern in seen.items()}
+    due = {i: concern.response_due if concern.awaiting_region else None for i, concern in seen.items()}
     rows.sort(key=lambda r: (not late[r.id], r.response_due is None, r.response_due or now, r.id))
-    return render_template("concerns.html", concerns=rows, overdue=late, types=c.reference.concern_types)
+    return render_template("concerns.html", concerns=rows, overdue=late, due=due, types=c.reference.concern_types)
 
 
 @blueprint.get("/concerns/<id:concern_id>")
@@ -196,17 +211,21 @@ def concern_list():
 def concern_page(concern_id: int):
     c = core()
     with c.uow(write=False) as uow:
-        row = concerns.get(uow, concern_id=concern_id, viewer=current_user.actor)
-        history = audit_records(uow, entity="concern", entity_id=concern_id, limit=1000)
-    now = concerns.options(row, current_user.actor, c.now())
-    return render_template("concern.html", concern=row, history=history, types=c.reference.concern_types,
-                           mine=now.mine, overdue=now.overdue, diagram=lifecycle_svg(CONCERN_LIFECYCLE, row.state))
+        concern = concerns.get(uow, concern_id=concern_id, viewer=current_user.actor)
+        history = uow.views.audit(entity="concern", entity_id=concern_id, limit=1000)
+    now = concerns.options(concern, current_user.actor, c.now())
+    return render_template("concern.html", concern=concern, history=history, types=c.reference.concern_types,
+                           mine=now.mine, fields=CONCERN_LIFECYCLE.fields, overdue=now.overdue,
+                           diagram=lifecycle_svg(CONCERN_LIFECYCLE, concern.state))
 
 
 @blueprint.post("/concerns/<id:concern_id>/fire")
 @login_required
 def concern_fire(concern_id: int):
-    return _act(concerns.fire, ".concern_page", concern_id=concern_id)
+    trigger = request.form.get("trigger", "")
+    return _act(FireConcernTrigger(concern_id=concern_id, trigger=trigger, actor=current_user.actor, at=core().now(),
+                                   fields=_form_fields(CONCERN_LIFECYCLE, trigger), version=_version()),
+                ".concern_page", concern_id=concern_id)
 
 
 def _audit_query():
@@ -226,7 +245,7 @@ def _audit_query():
 def audit_page():
     query = _audit_query()
     with core().uow(write=False) as uow:
-        rows = audit_records(uow, limit=1000, **query)
+        rows = uow.views.audit(limit=1000, **query)
     return render_template("audit.html", records=rows, args=request.args)
 
 
@@ -238,7 +257,7 @@ def audit_export():
     writer = csv.writer(out)
     writer.writerow(["id", "entity", "entity_id", "from", "to", "trigger", "actor", "at", "notes", "hash"])
     with core().uow(write=False) as uow:
-        for r in audit_records(uow, limit=1_000_000, **query):
+        for r in uow.views.audit_all(**query):
             writer.writerow([r.id, r.entity, r.entity_id, r.from_state, r.to_state, r.trigger, r.actor,
                              r.at.isoformat(), r.notes or "", r.record_hash])
     return Response(out.getvalue(), mimetype="text/csv",
@@ -249,15 +268,8 @@ def audit_export():
 @roles_required(Role.ADMIN)
 def admin_page():
     with core().uow(write=False) as uow:
-        users = list(uow.session.exec(select(User).order_by(User.email)))
-        roles = {}
-        for user_id, role in uow.session.exec(select(UserRole.user_id, UserRole.role)):
-            roles.setdefault(user_id, []).append(role)
-        conflicts = list(uow.session.exec(select(Conflict).order_by(Conflict.id)))
-        regions = list(uow.session.exec(select(RegionRow).order_by(RegionRow.code)))
-    emails = {u.id: u.email for u in users}
-    return render_template("admin.html", users=users, roles=roles, conflicts=conflicts, emails=emails,
-                           regions=regions, all_roles=list(Role))
+        users, conflicts, regions = uow.views.users(), uow.views.conflicts(), uow.views.regions()
+    return render_template("admin.html", users=users, conflicts=conflicts, regions=regions, all_roles=list(Role))
 
 
 @blueprint.post("/admin/users")
@@ -266,7 +278,7 @@ def admin_add_user():
     c = core()
     try:
         with c.uow() as uow:
-            people.add_user(uow.session, email=request.form.get("email", ""), name=request.form.get("name", ""),
+            people.add_user(uow, email=request.form.get("email", ""), name=request.form.get("name", ""),
                             roles=request.form.getlist("roles"), password=request.form.get("password", ""),
                             passwords=c.passwords, region=request.form.get("region") or None)
             uow.commit()
@@ -283,7 +295,7 @@ def admin_add_conflict():
     case_id = form.get("case_id", "")
     try:
         with core().uow() as uow:
-            people.declare_conflict(uow.session, email=form.get("email", ""),
+            people.declare_conflict(uow, email=form.get("email", ""),
                                     case_id=int(case_id) if case_id.isdigit() else None,
                                     region=form.get("region") or None, participant=form.get("participant") or None,
                                     note=form.get("note") or None)

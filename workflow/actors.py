@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from workflow.roles import Role
+from workflow.roles import REGION_SCOPED, Role
 
 SYSTEM = "system"
 
@@ -20,6 +20,19 @@ class Actor:
 
     def has(self, role: Role) -> bool:
         return role in self.roles
+
+    @property
+    def scope(self) -> str | None:
+        """The one region a region-scoped person sees, or None for people who see the whole unit."""
+        return self.region if self.roles and self.roles <= REGION_SCOPED else None
+
+    def sees(self, region: str) -> bool:
+        return self.scope in (None, region)
+
+    @property
+    def sees_masked(self) -> bool:
+        """Auditors (and only they) see the names of people in case data masked."""
+        return self.roles == {Role.AUDITOR}
 
     def conflicted_with(self, *, case_id: int | None, region: str, participants: set[str]) -> bool:
         return (

@@ -12,12 +12,15 @@ from typing import Any
 from workflow import events
 from workflow.actors import SYSTEM, Actor, Directory
 from workflow.clocks import AgencyCalendar, ClockRule, due_at
-from workflow.lifecycle import Lifecycle, Rule, collect, notes_of
+from workflow.commands import CASE_TRIGGER_FIELDS
+from workflow.lifecycle import Lifecycle, Rule, collect
 from workflow.review_calendar import in_review_month
 from workflow.roles import Role
 from workflow.states import CaseState as S
 
 FIRST_QA, SECOND_QA = "first_qa", "second_qa"
+#: States in which a case's own work is over (its clocks stopped).
+CLOSED_STATES = frozenset({S.FINALIZED, S.DEIDENTIFIED, S.ELIMINATED})
 ASSIGNEES = ("reviewer", FIRST_QA, SECOND_QA)
 #: Supports an elimination but never decides one alone.
 NOT_DECISIVE_ALONE = "key_individuals_unavailable"
@@ -51,6 +54,7 @@ class CaseReview:
     case_type: str
     case_number: str
     state: str = S.SAMPLED
+    version: int = 1
     child_id: str | None = None
     worker: str | None = None
     reviewer: str | None = None
@@ -64,16 +68,23 @@ class CaseReview:
     proposed_elimination_reason: str | None = None
     proposed_elimination_notes: str | None = None
     proposed_by: str | None = None
+    #: What happened to it in this unit of work, for the message bus.
+    events: list[events.Transitioned] = field(default_factory=list, repr=False)
 
-    # structural conditions the machine evaluates
-    def was_returned(self, event=None) -> bool:
+    # structural conditions the lifecycle evaluates
+    def was_returned(self) -> bool:
         return self.returned_by is not None
 
-    def returned_by_first_qa(self, event=None) -> bool:
+    def returned_by_first_qa(self) -> bool:
         return self.returned_by == FIRST_QA
 
-    def returned_by_second_qa(self, event=None) -> bool:
+    def returned_by_second_qa(self) -> bool:
         return self.returned_by == SECOND_QA
+
+    @property
+    def closed(self) -> bool:
+        """Its review work is over: no clock of the case's own runs any more."""
+        return self.state in CLOSED_STATES
 
     def participants(self) -> set[str]:
         """Identifiers of the people in the case, matched against declared conflicts."""
@@ -85,42 +96,51 @@ class CaseReview:
             "deidentify_due": due_at(deidentify, self.finalized_at, cal) if self.finalized_at else None,
         }
 
-    # effects, called by the machine after each transition
-    def on_eliminate(self, event) -> None:
-        self.elimination_reason = event.kwargs["fields"]["reason"]
+    # effects, called by the lifecycle after each transition
+    def on_eliminate(self, *, fields, **_) -> None:
+        self.elimination_reason = fields["reason"]
 
-    def on_propose_elimination(self, event) -> None:
+    def on_propose_elimination(self, *, fields, actor, **_) -> None:
         """Recorded for the team lead to decide; the state does not change."""
-        self.proposed_elimination_reason = event.kwargs["fields"]["reason"]
-        self.proposed_elimination_notes = event.kwargs["fields"]["notes"]
-        self.proposed_by = event.kwargs["actor"].email
+        self.proposed_elimination_reason = fields["reason"]
+        self.proposed_elimination_notes = fields["notes"]
+        self.proposed_by = actor.email
 
-    def on_assign(self, event) -> None:
+    def on_assign(self, *, fields, **_) -> None:
         for role in ASSIGNEES:
-            setattr(self, role, event.kwargs["fields"][role])
+            setattr(self, role, fields[role])
 
-    def on_submit_review(self, event) -> None:
-        self.review_date = event.kwargs["fields"]["review_date"]
+    def on_submit_review(self, *, fields, **_) -> None:
+        self.review_date = fields["review_date"]
 
-    def on_return_to_reviewer(self, event) -> None:
+    def on_return_to_reviewer(self, **_) -> None:
         self.returned_by = FIRST_QA
 
-    def on_request_corrections(self, event) -> None:
+    def on_request_corrections(self, **_) -> None:
         self.returned_by = SECOND_QA
 
-    def on_resubmit(self, event) -> None:
+    def on_resubmit(self, **_) -> None:
         self.returned_by = None
 
-    def on_finalize(self, event) -> None:
-        self.finalized_at = event.kwargs["now"]
+    def on_finalize(self, *, now, **_) -> None:
+        self.finalized_at = now
 
-    def on_deidentify(self, event) -> None:
+    def on_deidentify(self, *, fields, ctx, now, **_) -> None:
         """Replace every identifying value; the old ones travel in the event for the team leads' map."""
-        fields = event.kwargs["fields"]
         fields["previous"] = {"case_number": self.case_number, "child_id": self.child_id, "worker": self.worker}
-        self.case_number = fields["identifier"] = event.kwargs["ctx"].make_identifier()
+        self.case_number = fields["identifier"] = ctx.make_identifier()
         self.child_id = self.worker = None
-        self.deidentified_at = event.kwargs["now"]
+        self.deidentified_at = now
+
+
+def add_case(*, review_id: int, region: str, case_type: str, case_number: str, worker: str | None,
+             child_id: str | None, actor: Actor, now: datetime) -> CaseReview:
+    """A case added to a review by hand, `sampled`, with its CaseAdded event (its id comes when stored)."""
+    case = CaseReview(id=None, review_id=review_id, region=region, case_type=case_type, case_number=case_number,
+                      worker=worker, child_id=child_id)
+    case.events.append(events.CaseAdded(entity="case", entity_id=None, trigger="add", source="", dest=S.SAMPLED,
+                                        actor=actor.email, at=now, notes="added by hand"))
+    return case
 
 
 # who may fire what
@@ -140,42 +160,35 @@ def _team_lead_or_system(actor: Actor, case: CaseReview) -> bool:
     return actor.email == SYSTEM or actor.has(Role.TEAM_LEAD)
 
 
-# field checks
-def _eliminate_fields(fields: Mapping[str, Any], case: CaseReview, ctx: CaseContext) -> dict:
-    reason, supporting = fields.get("reason"), fields.get("supporting_reason")
-    notes, note_problems = notes_of(fields, required=True)
-    problems = {"reason": [], "notes": note_problems, "cb_consulted": [], "supporting_reason": []}
-    if reason not in ctx.reasons:
-        problems["reason"].append(f"must be one of: {', '.join(sorted(ctx.reasons))}")
-    elif reason == NOT_DECISIVE_ALONE and (supporting not in ctx.reasons or supporting == NOT_DECISIVE_ALONE):
+# field checks beyond the kinds the declaration (workflow.commands) gives each field
+def _reason_problems(reason: str | None, ctx: CaseContext) -> list[str]:
+    return [] if reason in ctx.reasons else [f"must be one of: {', '.join(sorted(ctx.reasons))}"]
+
+
+def _eliminate_fields(fields: dict, case: CaseReview, ctx: CaseContext) -> dict:
+    reason, supporting = fields["reason"], fields["supporting_reason"]
+    problems = {"reason": _reason_problems(reason, ctx), "cb_consulted": [], "supporting_reason": []}
+    if reason == NOT_DECISIVE_ALONE and (supporting not in ctx.reasons or supporting == NOT_DECISIVE_ALONE):
         problems["supporting_reason"].append(
             "key individuals being unavailable may support, never alone decide, an elimination: "
             "give another reason as supporting_reason")
-    if fields.get("cb_consulted") is not True:
+    if fields["cb_consulted"] is not True:
         problems["cb_consulted"].append("the elimination must be discussed with the Children's Bureau first")
     collect(problems)
-    return {"reason": reason, "notes": notes, "cb_consulted": True,
+    return {"reason": reason, "notes": fields["notes"], "cb_consulted": True,
             **({"supporting_reason": supporting} if reason == NOT_DECISIVE_ALONE else {})}
 
 
-def _proposal_fields(fields: Mapping[str, Any], case: CaseReview, ctx: CaseContext) -> dict:
-    notes, note_problems = notes_of(fields, required=True)
-    reason = fields.get("reason")
-    reason_problems = [] if reason in ctx.reasons else [f"must be one of: {', '.join(sorted(ctx.reasons))}"]
-    collect({"reason": reason_problems, "notes": note_problems})
-    return {"reason": reason, "notes": notes}
+def _proposal_fields(fields: dict, case: CaseReview, ctx: CaseContext) -> dict:
+    collect({"reason": _reason_problems(fields["reason"], ctx)})
+    return {"reason": fields["reason"], "notes": fields["notes"]}
 
 
-def _assign_fields(fields: Mapping[str, Any], case: CaseReview, ctx: CaseContext) -> dict:
+def _assign_fields(fields: dict, case: CaseReview, ctx: CaseContext) -> dict:
     needed = {"reviewer": Role.REVIEWER, FIRST_QA: Role.QA, SECOND_QA: Role.QA}
     problems: dict[str, list[str]] = {name: [] for name in needed}
-    chosen: dict[str, str] = {}
     for name, role in needed.items():
-        email = fields.get(name)
-        if not isinstance(email, str) or not email.strip():
-            problems[name].append("an e-mail address is required")
-            continue
-        chosen[name] = email = email.strip().lower()
+        email = fields[name]
         person = ctx.directory.get(email)
         if person is None:
             problems[name].append(f"no user {email}")
@@ -183,29 +196,16 @@ def _assign_fields(fields: Mapping[str, Any], case: CaseReview, ctx: CaseContext
             problems[name].append(f"{email} does not have the role {role}")
         elif person.conflicted_with(case_id=case.id, region=case.region, participants=case.participants()):
             problems[name].append(f"{email} has a declared conflict of interest with this case")
-    if len(chosen) == 3 and len(set(chosen.values())) < 3:
+    if len({fields[name] for name in needed}) < 3:
         problems["reviewer"].append("reviewer, first QA and second QA must be three different people")
     collect(problems)
-    return chosen
+    return {name: fields[name] for name in needed}
 
 
-def _parse_date(value: Any) -> date | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _submit_review_fields(fields: Mapping[str, Any], case: CaseReview, ctx: CaseContext) -> dict:
-    day = _parse_date(fields.get("review_date"))
+def _submit_review_fields(fields: dict, case: CaseReview, ctx: CaseContext) -> dict:
+    day = fields["review_date"]
     problems = []
-    if day is None:
-        problems.append("the case review date is required, as YYYY-MM-DD")
-    elif not in_review_month(day, ctx.review_month):
+    if not in_review_month(day, ctx.review_month):
         problems.append(f"must fall within the review month {ctx.review_month:%Y-%m}")
     elif day > ctx.today:
         problems.append("cannot be in the future")
@@ -213,13 +213,7 @@ def _submit_review_fields(fields: Mapping[str, Any], case: CaseReview, ctx: Case
     return {"review_date": day}
 
 
-def _notes_required(fields: Mapping[str, Any], case: CaseReview, ctx: CaseContext) -> dict:
-    notes, problems = notes_of(fields, required=True)
-    collect({"notes": problems})
-    return {"notes": notes}
-
-
-def _finalize_fields(fields: Mapping[str, Any], case: CaseReview, ctx: CaseContext) -> dict:
+def _finalize_fields(fields: dict, case: CaseReview, ctx: CaseContext) -> dict:
     if ctx.unaddressed_feedback:
         collect({"cb_feedback": [f"{ctx.unaddressed_feedback} CB feedback item(s) not yet addressed"]})
     return {}
@@ -236,12 +230,10 @@ RULES = {
     "assign": Rule(TEAM_LEAD, _team_lead, events.CaseAssigned, _assign_fields),
     "submit_review": Rule(REVIEWER, _assigned("reviewer"), events.ReviewSubmitted, _submit_review_fields),
     "submit_first_qa": Rule(REVIEWER, _assigned("reviewer"), events.SentToFirstQa),
-    "return_to_reviewer": Rule("the case's first QA", _assigned(FIRST_QA), events.ReturnedToReviewer,
-                               _notes_required),
+    "return_to_reviewer": Rule("the case's first QA", _assigned(FIRST_QA), events.ReturnedToReviewer),
     "resubmit": Rule(REVIEWER, _assigned("reviewer"), events.Resubmitted),
     "pass_first_qa": Rule("the case's first QA", _assigned(FIRST_QA), events.FirstQaPassed),
-    "request_corrections": Rule("the case's second QA", _assigned(SECOND_QA), events.CorrectionsRequested,
-                                _notes_required),
+    "request_corrections": Rule("the case's second QA", _assigned(SECOND_QA), events.CorrectionsRequested),
     "complete_qa": Rule("the case's second QA", _assigned(SECOND_QA), events.QaCompleted),
     "finalize": Rule(TEAM_LEAD, _team_lead, events.CaseFinalized, _finalize_fields),
     "deidentify": Rule(TEAM_LEAD, _team_lead_or_system, events.CaseDeidentified),
@@ -269,4 +261,5 @@ TRANSITIONS = [
     {"trigger": "deidentify", "source": S.FINALIZED, "dest": S.DEIDENTIFIED, "after": "on_deidentify"},
 ]
 
-CASE_LIFECYCLE = Lifecycle(entity="case", states=[s.value for s in S], transitions=TRANSITIONS, rules=RULES)
+CASE_LIFECYCLE = Lifecycle(entity="case", states=[s.value for s in S], transitions=TRANSITIONS, rules=RULES,
+                           fields=CASE_TRIGGER_FIELDS)

@@ -76,8 +76,13 @@ def check(rule: ClockRule, due: datetime, cursor: int, now: datetime) -> Check:
     return Check(send=send, cursor=reached, next_at=next_at)
 
 
-# Which events start and stop which clocks. "response" is a concern's response clock, whose
-# length depends on the concern's type.
+#: A concern's response clock, whose length depends on the concern's type.
+RESPONSE = "response"
+#: Clocks that run from the case review date (a date), not from the moment of the event that starts them.
+START_FROM_REVIEW_DATE = frozenset({"finalize"})
+
+
+# Which events start and stop which clocks.
 @dataclass(frozen=True)
 class Start:
     clock: str
@@ -93,9 +98,9 @@ CLOCK_EFFECTS: dict[type, tuple[Start | Stop, ...]] = {
     events.CaseFinalized: (Stop("finalize"), Start("deidentify")),
     events.CaseDeidentified: (Stop("deidentify"),),
     events.CaseEliminated: (Stop(None),),
-    events.RegionNotified: (Start("response"),),
-    events.MoreRequested: (Stop("response"), Start("response")),
-    events.ConcernResponded: (Stop("response"),),
+    events.RegionNotified: (Start(RESPONSE),),
+    events.MoreRequested: (Stop(RESPONSE), Start(RESPONSE)),
+    events.ConcernResponded: (Stop(RESPONSE),),
 }
 
 #: Who must act on a case, by its state: an assignee field, or the team leads.

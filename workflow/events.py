@@ -17,32 +17,39 @@ class Transitioned:
     at: datetime
     notes: str | None = None
     data: dict = field(default_factory=dict, compare=False)
+    #: The entity's version once this change is stored: with entity and id, names this change uniquely.
+    version: int = 1
 
 
 # Case review lifecycle
-class CaseScreened(Transitioned): pass
-class CaseEliminated(Transitioned): pass
-class EliminationProposed(Transitioned): pass
-class CaseAssigned(Transitioned): pass
-class ReviewSubmitted(Transitioned): pass
-class SentToFirstQa(Transitioned): pass
-class ReturnedToReviewer(Transitioned): pass
-class Resubmitted(Transitioned): pass
-class FirstQaPassed(Transitioned): pass
-class CorrectionsRequested(Transitioned): pass
-class QaCompleted(Transitioned): pass
-class CaseFinalized(Transitioned): pass
-class CaseDeidentified(Transitioned): pass
+class CaseEvent(Transitioned): pass
+class CaseAdded(CaseEvent): pass
+class CaseScreened(CaseEvent): pass
+class CaseEliminated(CaseEvent): pass
+class EliminationProposed(CaseEvent): pass
+class CaseAssigned(CaseEvent): pass
+class ReviewSubmitted(CaseEvent): pass
+class SentToFirstQa(CaseEvent): pass
+class ReturnedToReviewer(CaseEvent): pass
+class Resubmitted(CaseEvent): pass
+class FirstQaPassed(CaseEvent): pass
+class CorrectionsRequested(CaseEvent): pass
+class QaCompleted(CaseEvent): pass
+class CaseFinalized(CaseEvent): pass
+class CaseDeidentified(CaseEvent): pass
 
 
 # Regional review lifecycle
-class ReviewAdvanced(Transitioned): pass
+class ReviewEvent(Transitioned): pass
+class ReviewPlanned(ReviewEvent): pass
+class ReviewAdvanced(ReviewEvent): pass
 class ReviewSentToCb(ReviewAdvanced): pass
 
 
 # Concern lifecycle
-class ConcernRaised(Transitioned): pass
-class RegionNotified(Transitioned): pass
-class ConcernResponded(Transitioned): pass
-class ConcernAccepted(Transitioned): pass
-class MoreRequested(Transitioned): pass
+class ConcernEvent(Transitioned): pass
+class ConcernRaised(ConcernEvent): pass
+class RegionNotified(ConcernEvent): pass
+class ConcernResponded(ConcernEvent): pass
+class ConcernAccepted(ConcernEvent): pass
+class MoreRequested(ConcernEvent): pass

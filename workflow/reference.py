@@ -33,9 +33,7 @@ class ConcernType:
 class Reference:
     regions: dict[str, Region]
     calendar: dict[int, tuple[str, ...]]
-    sample_sizes: dict[str, dict[str, int]]
     sample_period_months: int
-    worker_cap: int
     elimination_reasons: dict[str, str]
     clocks: dict[str, ClockRule]
     holidays: frozenset[date]
@@ -79,15 +77,10 @@ def load_reference(folder: Path) -> Reference:
     for t in types.values():
         if t.clock not in rules:
             raise ValueError(f"concerns.toml: type {t.code} uses unknown clock {t.clock!r}")
-    worker_cap = int(sampling["worker_cap"])
-    if not 2 <= worker_cap <= 3:
-        raise ValueError("sampling.toml: worker_cap must be 2 or 3")
     return Reference(
         regions=region_map,
         calendar=calendar,
-        sample_sizes=sampling["sample_size"],
         sample_period_months=int(sampling["sample_period_months"]),
-        worker_cap=worker_cap,
         elimination_reasons=dict(_read(folder, "eliminations.toml")["reasons"]),
         clocks=rules,
         holidays=frozenset(date.fromisoformat(d) for d in clocks.get("holidays", {}).get("dates", [])),

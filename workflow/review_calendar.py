@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,10 +22,6 @@ def first_of_month(text: str) -> date:
     return date(int(year), int(month), 1)
 
 
-def last_of_month(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
 def sample_period(review_month: date, months: int = 6, start: date | None = None) -> Period:
     """Six calendar months from the first day of the review month one year earlier (or `start`)."""
     start = start or review_month.replace(year=review_month.year - 1)
@@ -36,7 +31,3 @@ def sample_period(review_month: date, months: int = 6, start: date | None = None
 def in_review_month(day: date, review_month: date) -> bool:
     return (day.year, day.month) == (review_month.year, review_month.month)
 
-
-def period_under_review(sample: Period, review_month: date, review_date: date | None = None) -> Period:
-    """From the sample period start to the case review date (or, before it is known, the month's end)."""
-    return Period(sample.start, review_date or last_of_month(review_month))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from workflow import events
@@ -24,7 +24,10 @@ class RegionalReview:
     review_month: date
     kind: str
     state: str = R.PLANNED
+    version: int = 1
     period_start: date | None = None
+    #: What happened to it in this unit of work, for the message bus.
+    events: list[events.Transitioned] = field(default_factory=list, repr=False)
 
     def sample_period(self, months: int = 6) -> Period:
         return sample_period(self.review_month, months, self.period_start)
@@ -92,3 +95,11 @@ def follow_cases(review: RegionalReview, case_states: Iterable[str], *, actor: A
         return None
     return REVIEW_LIFECYCLE.fire(review, _TRIGGER_TO[target], actor=actor, fields={}, ctx=None, now=now)
 
+
+
+def plan_review(*, region: str, review_month: date, kind: str, actor: Actor, now: datetime) -> RegionalReview:
+    """A new regional review, `planned`, with its ReviewPlanned event (its id comes when it is stored)."""
+    review = RegionalReview(id=None, region=region, review_month=review_month, kind=kind)
+    review.events.append(events.ReviewPlanned(entity="review", entity_id=None, trigger="plan", source="",
+                                              dest=R.PLANNED, actor=actor.email, at=now))
+    return review

@@ -35,3 +35,11 @@ class ConcernState(StrEnum):
 class CaseType(StrEnum):
     FOSTER_CARE = "foster_care"
     IN_HOME = "in_home"
+
+
+class OutboxStatus(StrEnum):
+    """Where a queued e-mail stands: waiting (or retrying), delivered, or given up on."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

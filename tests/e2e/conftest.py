@@ -20,6 +20,8 @@ from services.setup import init_db
 from tests.conftest import IN_CI
 from tests.integration.conftest import Staff
 from web import create_app
+from services.bus import handle
+from workflow.commands import AddCase, FireCaseTrigger, FireConcernTrigger, PlanReview, RaiseConcern
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -51,22 +53,21 @@ class Site:
                                "SECRET_KEY": "e2e", "TESTING": False})
         core = self.app.extensions["qareview"]
         staff = Staff(core)
-        from services import cases, reviews
         now = core.now()
         self.today = core.calendar.local_date(now)
         with core.uow() as uow:
-            review = reviews.create_review(core, uow, actor=staff.lead, region="3N",
-                                           review_month=f"{self.today:%Y-%m}", kind="measurement", now=now)
-            self.case_id = cases.add_case(core, uow, actor=staff.lead, review_id=review.id,
+            review = handle(core, uow, PlanReview(actor=staff.lead, region="3N",
+                                           review_month=f"{self.today:%Y-%m}", kind="measurement", at=now))
+            self.case_id = handle(core, uow, AddCase(actor=staff.lead, review_id=review.id,
                                           case_type="foster_care", case_number="FC-E2E-1", worker="W7",
-                                          child_id="CH-7", now=now).id
+                                          child_id="CH-7", at=now)).id
             uow.commit()
         with core.uow() as uow:
-            cases.fire(core, uow, case_id=self.case_id, trigger="screen", actor=staff.lead, fields={}, now=now)
-            concern = concerns.create(core, uow, actor=staff.reviewer, case_id=self.case_id, type="safety_issue",
-                                      description="Unsafe sleeping arrangement for the infant.", now=now)
-            concerns.fire(core, uow, concern_id=concern.id, trigger="notify_region", actor=staff.lead, fields={},
-                          now=now - timedelta(minutes=1))
+            handle(core, uow, FireCaseTrigger(case_id=self.case_id, trigger="screen", actor=staff.lead, fields={}, at=now))
+            concern = handle(core, uow, RaiseConcern(actor=staff.reviewer, case_id=self.case_id, type="safety_issue",
+                                      description="Unsafe sleeping arrangement for the infant.", at=now))
+            handle(core, uow, FireConcernTrigger(concern_id=concern.id, trigger="notify_region", actor=staff.lead, fields={},
+                          at=now - timedelta(minutes=1)))
             uow.commit()
         self.concern_id = concern.id
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)

@@ -82,7 +82,8 @@ def test_a_regional_leader_answers_a_concern(site, login, shot):
     shot(leader, "concerns")
     leader.locator(f"a[href='/concerns/{site.concern_id}']").click()
     fire(leader, "respond", corrective_action="Crib delivered and safe-sleep education given the same day.",
-         systemic_issue=True, prevention_plan="Safe-sleep checklist added to every home visit.")
+         systemic_issue="Safe sleep is not checked at home visits",
+         prevention_plan="Safe-sleep checklist added to every home visit.")
     expect(leader.locator("p.summary")).to_contain_text("responded")
     expect(leader.locator("main")).to_contain_text("Crib delivered")
     shot(leader, "concern-responded")
@@ -101,7 +102,7 @@ def test_the_login_and_admin_pages(site, browser, login, shot):
     from workflow.roles import Role
     core = site.app.extensions["qareview"]
     with core.uow() as uow:
-        people.add_user(uow.session, email="admin@qa.test", name="Ada Admin", roles=[Role.ADMIN],
+        people.add_user(uow, email="admin@qa.test", name="Ada Admin", roles=[Role.ADMIN],
                         password="correct horse", passwords=core.passwords)
         uow.commit()
     admin = login("admin")

@@ -10,11 +10,15 @@ from datetime import UTC, date, datetime
 import psycopg
 import pytest
 
-from services import cases, people, reviews
+from sqlmodel import Session
+
+from services import people
+from services.bus import handle
 from services.core import Core, bootstrap
 from services.setup import init_db
 from tests.conftest import IN_CI, POSTGRES_ADMIN
 from workflow.actors import Actor
+from workflow.commands import AddCase, PlanReview
 from workflow.roles import Role
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
@@ -87,6 +91,12 @@ def postgres_url(request):
     admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def stored(core: Core) -> Session:
+    """A SQLAlchemy session on the test's database, to look at what was stored (tests only: the product
+    reaches the database through its unit of work)."""
+    return Session(core.engine, expire_on_commit=False)
+
+
 def _core(url: str) -> Core:
     return bootstrap(database_url=url, password_profile="fast", clock=lambda: NOW)
 
@@ -127,7 +137,7 @@ class Staff:
         self.core = core
         with core.uow() as uow:
             for name, (roles, region) in self.ROLES.items():
-                people.add_user(uow.session, email=self.email(name), name=name.title(), roles=roles,
+                people.add_user(uow, email=self.email(name), name=name.title(), roles=roles,
                                 password="correct horse", passwords=core.passwords, region=region)
             uow.commit()
 
@@ -153,10 +163,10 @@ def staff(core) -> Staff:
 def new_review(core: Core, lead: Actor, *, region: str = "3N", month: date = date(2026, 11, 1),
                cases_count: int = 1) -> tuple[int, list[int]]:
     with core.uow() as uow:
-        review = reviews.create_review(core, uow, actor=lead, region=region, review_month=f"{month:%Y-%m}",
-                                       kind="measurement", now=NOW)
-        ids = [cases.add_case(core, uow, actor=lead, review_id=review.id, case_type="foster_care",
-                              case_number=f"FC-{n:03d}", worker=f"W{n % 3}", child_id=f"CH{n}", now=NOW).id
+        review = handle(core, uow, PlanReview(region=region, review_month=f"{month:%Y-%m}", kind="measurement",
+                                              actor=lead, at=NOW))
+        ids = [handle(core, uow, AddCase(review_id=review.id, case_type="foster_care", case_number=f"FC-{n:03d}",
+                                         worker=f"W{n % 3}", child_id=f"CH{n}", actor=lead, at=NOW)).id
                for n in range(cases_count)]
         uow.commit()
     return review.id, ids

@@ -7,18 +7,20 @@ from sqlmodel import select
 
 from models.tables import AuditRecord
 from services import cases
-from tests.integration.conftest import NOW, Staff, new_review
+from tests.integration.conftest import NOW, Staff, new_review, stored
 from web import create_app
+from services.bus import handle
+from workflow.commands import FireCaseTrigger
 
 
 @pytest.fixture
 def history(core, staff):
     _, (case_id,) = new_review(core, staff.lead)
     with core.uow() as uow:
-        cases.fire(core, uow, case_id=case_id, trigger="screen", actor=staff.lead, fields={"notes": "ok"}, now=NOW)
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger="screen", actor=staff.lead, fields={"notes": "ok"}, at=NOW))
         uow.commit()
-    with core.uow(write=False) as uow:
-        return uow.session.exec(select(AuditRecord).order_by(AuditRecord.id)).all()
+    with stored(core) as session:
+        return session.exec(select(AuditRecord).order_by(AuditRecord.id)).all()
 
 
 @pytest.mark.parametrize("statement", [
@@ -30,8 +32,8 @@ def history(core, staff):
 def test_audit_rows_cannot_be_changed_or_removed_through_sql(core, history, statement):
     with pytest.raises(DatabaseError, match="append-only"), core.engine.begin() as connection:
         connection.execute(text(statement.format(id=history[1].id)))
-    with core.uow(write=False) as uow:
-        assert uow.session.exec(select(AuditRecord).order_by(AuditRecord.id)).all() == history
+    with stored(core) as session:
+        assert session.exec(select(AuditRecord).order_by(AuditRecord.id)).all() == history
 
 
 @pytest.mark.postgres

@@ -7,29 +7,29 @@ from sqlmodel import func, select
 
 from models.tables import AuditRecord, CaseRow, DeidentificationMap, OutboxMessage, ReviewRow
 from notifications.render import rendered
-from services import cases, concerns, handlers
+from services import bus
+from services.bus import execute
+from tests.integration import conftest
 from tests.integration.conftest import NOW, new_review
 from workflow import events
+from workflow.commands import FireCaseTrigger, FireConcernTrigger, RaiseConcern
 from workflow.errors import Forbidden, NotFound, StaleVersion, TransitionNotAllowed, ValidationFailed
 
 
 def fire(core, case_id, trigger, actor, version=None, **fields):
-    with core.uow() as uow:
-        row = cases.fire(core, uow, case_id=case_id, trigger=trigger, actor=actor, fields=fields, version=version,
-                         now=NOW)
-        uow.commit()
-    return row
+    return execute(core, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actor, fields=fields,
+                                         version=version, at=NOW))
 
 
 def counts(core):
-    with core.uow(write=False) as uow:
-        return (uow.session.exec(select(func.count()).select_from(AuditRecord)).one(),
-                uow.session.exec(select(func.count()).select_from(OutboxMessage)).one())
+    with conftest.stored(core) as session:
+        return (session.exec(select(func.count()).select_from(AuditRecord)).one(),
+                session.exec(select(func.count()).select_from(OutboxMessage)).one())
 
 
 def stored(core, model, id_):
-    with core.uow(write=False) as uow:
-        return uow.session.get(model, id_)
+    with conftest.stored(core) as session:
+        return session.get(model, id_)
 
 
 def test_a_transition_stores_state_version_audit_and_messages(core, staff):
@@ -39,10 +39,10 @@ def test_a_transition_stores_state_version_audit_and_messages(core, staff):
     fire(core, case_id, "assign", staff.lead, version=2, **staff.assignment())
     row = stored(core, CaseRow, case_id)
     assert (row.state, row.version, row.reviewer) == ("assigned", 3, "reviewer@qa.test")
-    with core.uow(write=False) as uow:
-        last = uow.session.exec(select(AuditRecord).where(AuditRecord.entity == "case")
-                                .order_by(AuditRecord.id.desc())).first()
-        message = uow.session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    with conftest.stored(core) as session:
+        last = session.exec(select(AuditRecord).where(AuditRecord.entity == "case")
+                            .order_by(AuditRecord.id.desc())).first()
+        message = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert (last.from_state, last.to_state, last.trigger, last.actor) == ("screened", "assigned", "assign",
                                                                           "lead@qa.test")
     assert last.at == NOW
@@ -57,10 +57,10 @@ def test_a_failure_after_the_state_change_leaves_nothing_behind(core, staff, mon
     fire(core, case_id, "screen", staff.lead)
     before = counts(core)
 
-    def broken_mailer(*args):
+    def broken_mailer(*args, **kwargs):
         raise RuntimeError("template store unavailable")
 
-    monkeypatch.setitem(handlers.HANDLERS, events.CaseAssigned, [broken_mailer])
+    monkeypatch.setitem(bus.EVENT_HANDLERS, events.CaseAssigned, [broken_mailer])
     with pytest.raises(RuntimeError):
         fire(core, case_id, "assign", staff.lead, **staff.assignment())
     row = stored(core, CaseRow, case_id)
@@ -105,10 +105,10 @@ def test_the_review_follows_its_cases_and_tells_the_cb_when_qa_is_done(core, sta
         fields = {"review_date": "2026-11-19"} if trigger == "submit_review" else {}
         fire(core, a, trigger, getattr(staff, who), **fields)
     assert stored(core, ReviewRow, review_id).state == "cb_oversight"
-    with core.uow(write=False) as uow:
-        moves = uow.session.exec(select(AuditRecord.from_state, AuditRecord.to_state)
-                                 .where(AuditRecord.entity == "review").order_by(AuditRecord.id)).all()
-        queued = list(uow.session.exec(select(OutboxMessage)))
+    with conftest.stored(core) as session:
+        moves = session.exec(select(AuditRecord.from_state, AuditRecord.to_state)
+                             .where(AuditRecord.entity == "review").order_by(AuditRecord.id)).all()
+        queued = list(session.exec(select(OutboxMessage)))
     [to_cb] = [m for m in queued if "secondary oversight" in rendered(m).subject]
     [supervisor] = [m for m in queued if "QA is complete" in rendered(m).subject]
     assert [tuple(m) for m in moves] == [("", "planned"), ("planned", "sampling"), ("sampling", "in_review"),
@@ -119,10 +119,10 @@ def test_the_review_follows_its_cases_and_tells_the_cb_when_qa_is_done(core, sta
 
 def test_deidentification_keeps_the_id_and_the_map_for_team_leads(core, staff):
     _, (case_id,) = new_review(core, staff.lead)
-    with core.uow() as uow:
-        row = uow.session.get(CaseRow, case_id)
+    with conftest.stored(core) as session:
+        row = session.get(CaseRow, case_id)
         row.state, row.review_date, row.finalized_at = "finalized", NOW.date(), NOW - timedelta(days=1)
-        uow.commit()
+        session.commit()
     row = fire(core, case_id, "deidentify", staff.lead)
     assert row.finalized_at == NOW - timedelta(days=1) and row.deidentified_at == NOW   # as moments, not text
     assert row.id == case_id and row.case_number != "FC-000" and row.case_number.isalnum()
@@ -133,23 +133,18 @@ def test_deidentification_keeps_the_id_and_the_map_for_team_leads(core, staff):
 
 def test_a_concern_goes_to_its_regions_leadership_and_back(core, staff):
     _, (case_id,) = new_review(core, staff.lead)
-    with core.uow() as uow:
-        concern = concerns.create(core, uow, actor=staff.reviewer, case_id=case_id, type="safety_issue",
-                                  description="Unsafe sleeping arrangement", now=NOW)
-        uow.commit()
-    with core.uow() as uow:
-        concern = concerns.fire(core, uow, concern_id=concern.id, trigger="notify_region", actor=staff.lead,
-                                fields={}, version=1, now=NOW)
-        uow.commit()
+    concern = execute(core, RaiseConcern(case_id=case_id, type="safety_issue", actor=staff.reviewer,
+                                         description="Unsafe sleeping arrangement", at=NOW))
+    concern = execute(core, FireConcernTrigger(concern_id=concern.id, trigger="notify_region", actor=staff.lead,
+                                               version=1, at=NOW))
     assert concern.response_due == NOW + timedelta(hours=24)
-    with core.uow(write=False) as uow:
-        notice = uow.session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    with conftest.stored(core) as session:
+        notice = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert notice.recipients == "lead@qa.test,leader@qa.test"   # not the 2E leader
-    with pytest.raises(NotFound), core.uow() as uow:   # another region's concern does not exist for them
-        concerns.fire(core, uow, concern_id=concern.id, trigger="respond", actor=staff.leader_2e,
-                      fields={"corrective_action": "x"}, now=NOW)
-    with core.uow() as uow:
-        concern = concerns.fire(core, uow, concern_id=concern.id, trigger="respond", actor=staff.leader,
-                                fields={"corrective_action": "Moved to a safe crib."}, now=NOW + timedelta(hours=2))
-        uow.commit()
+    with pytest.raises(NotFound):   # another region's concern does not exist for them
+        execute(core, FireConcernTrigger(concern_id=concern.id, trigger="respond", actor=staff.leader_2e,
+                                         fields={"corrective_action": "x"}, at=NOW))
+    concern = execute(core, FireConcernTrigger(concern_id=concern.id, trigger="respond", actor=staff.leader,
+                                               fields={"corrective_action": "Moved to a safe crib."},
+                                               at=NOW + timedelta(hours=2)))
     assert concern.state == "responded" and not concern.responded_late

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from models.tables import ApiToken, AuditRecord, CaseRow, ConcernRow, ReviewRow, User, UserRole
 from services import people
+from tests.integration.conftest import stored
 from web import create_app
 from workflow.roles import Role
 
@@ -25,8 +26,8 @@ def run(app, *args):
 
 
 def rows(app, query):
-    with app.extensions["qareview"].uow(write=False) as uow:
-        return uow.session.exec(query).all()
+    with stored(app.extensions["qareview"]) as session:
+        return session.exec(query).all()
 
 
 def test_init_db_loads_regions_and_calendar_and_can_be_repeated(app):
@@ -73,11 +74,11 @@ def test_users_token_prints_a_token_that_is_stored_only_hashed(app):
     result = run(app, "users", "token", "t@example.org")
     assert result.exit_code == 0
     token = result.output.split()[-1]
-    stored = rows(app, select(ApiToken.token_hash))
-    assert token not in stored and len(stored) == 1
+    digests = rows(app, select(ApiToken.token_hash))
+    assert token not in digests and len(digests) == 1
     with app.extensions["qareview"].uow(write=False) as uow:
-        assert people.user_for_token(uow.session, token).email == "t@example.org"
-        assert people.user_for_token(uow.session, token + "x") is None
+        assert people.user_for_token(uow, token).email == "t@example.org"
+        assert people.user_for_token(uow, token + "x") is None
     assert run(app, "users", "token", "nobody@example.org").exit_code == 1
 
 

@@ -7,28 +7,29 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
-from models.audit import verify_chain
 from models.database import BUSY_TIMEOUT_MS, _begin_immediate
 from models.tables import AuditRecord, CaseRow
 from services import cases
-from tests.integration.conftest import NOW, Staff, new_review
+from tests.integration.conftest import NOW, Staff, new_review, stored
 from workflow.errors import StaleVersion
+from services.bus import handle
+from workflow.commands import FireCaseTrigger
 
 
 def load_version(core, case_id):
-    with core.uow(write=False) as uow:
-        return uow.session.get(CaseRow, case_id).version
+    with stored(core) as session:
+        return session.get(CaseRow, case_id).version
 
 
 def attempt(core, case_id, trigger, actor, version, **fields):
     with core.uow() as uow:
-        cases.fire(core, uow, case_id=case_id, trigger=trigger, actor=actor, fields=fields, version=version, now=NOW)
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actor, fields=fields, version=version, at=NOW))
         uow.commit()
 
 
 def history(core, case_id):
-    with core.uow(write=False) as uow:
-        return uow.session.exec(select(AuditRecord.trigger, AuditRecord.to_state).where(
+    with stored(core) as session:
+        return session.exec(select(AuditRecord.trigger, AuditRecord.to_state).where(
             AuditRecord.entity == "case", AuditRecord.entity_id == case_id).order_by(AuditRecord.id)).all()
 
 
@@ -39,8 +40,8 @@ def test_two_people_acting_on_the_same_version_one_wins_one_is_told(core, staff)
     with pytest.raises(StaleVersion):
         attempt(core, case_id, "eliminate", staff.lead, seen_by_second, reason="opened_in_error", notes="dup",
                 cb_consulted=True)
-    with core.uow(write=False) as uow:
-        row = uow.session.get(CaseRow, case_id)
+    with stored(core) as session:
+        row = session.get(CaseRow, case_id)
     assert (row.state, row.version) == ("screened", 2)
     assert [tuple(h) for h in history(core, case_id)] == [("add", "sampled"), ("screen", "screened")]
 
@@ -55,8 +56,8 @@ def test_the_database_refuses_the_loser_of_a_real_race(pg_core):
 
     def first():
         with pg_core.uow() as uow:
-            cases.fire(pg_core, uow, case_id=case_id, trigger="screen", actor=staff.lead, fields={}, version=1,
-                       now=NOW)
+            handle(pg_core, uow, FireCaseTrigger(case_id=case_id, trigger="screen", actor=staff.lead, fields={}, version=1,
+                       at=NOW))
             first_flushed.set()
             second_loaded.wait(10)
             uow.commit()
@@ -65,11 +66,11 @@ def test_the_database_refuses_the_loser_of_a_real_race(pg_core):
     def second():
         first_flushed.wait(10)
         with pg_core.uow() as uow:
-            uow.session.get(CaseRow, case_id)          # reads version 1: the first has not committed
+            uow.cases.get(case_id)                     # reads version 1: the first has not committed
             second_loaded.set()
             try:
-                cases.fire(pg_core, uow, case_id=case_id, trigger="eliminate", actor=staff.lead, version=1,
-                           fields={"reason": "opened_in_error", "notes": "dup", "cb_consulted": True}, now=NOW)
+                handle(pg_core, uow, FireCaseTrigger(case_id=case_id, trigger="eliminate", actor=staff.lead, version=1,
+                           fields={"reason": "opened_in_error", "notes": "dup", "cb_consulted": True}, at=NOW))
                 uow.commit()
                 outcome["second"] = "committed"
             except StaleVersion:
@@ -118,9 +119,10 @@ def test_twenty_threads_on_twenty_cases_all_commit_and_the_chain_holds(pg_core):
 
     with ThreadPoolExecutor(20) as pool:
         list(pool.map(screen, case_ids))
+    with stored(pg_core) as session:
+        states = set(session.exec(select(CaseRow.state)))
     with pg_core.uow(write=False) as uow:
-        states = set(uow.session.exec(select(CaseRow.state)))
-        checked, broken = verify_chain(uow.session)
+        checked, broken = uow.audit.verify()
     assert states == {"screened"}
     assert broken is None and checked == 1 + 20 + 1 + 20   # plan, adds, sampling, screens
 
@@ -131,13 +133,16 @@ def test_concurrent_writers_on_sqlite_queue_instead_of_failing(sqlite_core):
     _, case_ids = new_review(core, lead, cases_count=8)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda case_id: attempt(core, case_id, "screen", lead, 1), case_ids))
+    with stored(core) as session:
+        assert set(session.exec(select(CaseRow.state))) == {"screened"}
     with core.uow(write=False) as uow:
-        assert set(uow.session.exec(select(CaseRow.state))) == {"screened"}
-        assert verify_chain(uow.session)[1] is None
+        assert uow.audit.verify()[1] is None
 
 
 def busy_timeout(uow) -> int:
-    return uow.connection.connection.driver_connection.execute("PRAGMA busy_timeout").fetchone()[0]
+    """The busy timeout of the connection the unit began its transaction on (its first statement begins it)."""
+    uow.regions.exists("3N")
+    return uow._connection.connection.driver_connection.execute("PRAGMA busy_timeout").fetchone()[0]
 
 
 def test_a_sqlite_writer_waits_for_the_write_lock_and_begins_once_it_is_free(sqlite_url, sqlite_core):
@@ -147,7 +152,7 @@ def test_a_sqlite_writer_waits_for_the_write_lock_and_begins_once_it_is_free(sql
 
     def write():
         with sqlite_core.uow() as uow:
-            uow.connection
+            uow.regions.exists("3N")               # the first statement begins the transaction
             begun.set()
 
     trying = threading.Thread(target=write)

@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from models.tables import OutboxMessage
 from notifications.delivery import LEASE, MAX_ATTEMPTS, MailSettings, backoff, deliver
-from notifications.outbox import enqueue
-from tests.integration.conftest import NOW, SmtpServer
+from notifications.messages import message
+from tests.integration.conftest import NOW, SmtpServer, stored
 
 
 def queue(core, *recipients, key="k1", headline="Reminder", template="case_step", notes="Please finalize."):
@@ -16,13 +16,13 @@ def queue(core, *recipients, key="k1", headline="Reminder", template="case_step"
     values = dict(headline=headline, case_number="FC-1", case_type="foster care", region="3N", state="reviewed",
                   actor="lead@qa.test", notes=notes, due=None, link="http://qareview.test/cases/1")
     with core.uow() as uow:
-        enqueue(uow, key=key, recipients=recipients, template=template, values=values, now=NOW)
+        uow.outbox.add([message(key=key, recipients=recipients, template=template, values=values)], now=NOW)
         uow.commit()
 
 
 def outbox(core):
-    with core.uow(write=False) as uow:
-        return list(uow.session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+    with stored(core) as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 def mail(server: SmtpServer) -> MailSettings:
@@ -31,7 +31,7 @@ def mail(server: SmtpServer) -> MailSettings:
 
 def test_messages_arrive_with_their_recipients_subject_and_both_bodies(core, smtp_server):
     queue(core, "rita@qa.test", "lee@qa.test")
-    report = deliver(core, mail(smtp_server), now=NOW)
+    report = deliver(core.uow, mail(smtp_server), now=NOW)
     assert report.sent == ["Reminder: case FC-1 (3N)"]
     [(to, message)] = smtp_server.mailbox.messages
     assert to == ["lee@qa.test", "rita@qa.test"]
@@ -41,20 +41,20 @@ def test_messages_arrive_with_their_recipients_subject_and_both_bodies(core, smt
     [row] = outbox(core)
     assert row.status == "sent" and row.sent_at == NOW
     assert row.subject == "Reminder: case FC-1 (3N)" and "Please finalize." in row.body_text   # what was sent
-    assert deliver(core, mail(smtp_server), now=NOW + timedelta(hours=1)).sent == []   # sent once
+    assert deliver(core.uow, mail(smtp_server), now=NOW + timedelta(hours=1)).sent == []   # sent once
 
 
 def test_while_the_server_is_down_messages_wait_and_then_all_arrive(core):
     server = SmtpServer()                      # not started: connections are refused
     for n in range(3):
         queue(core, "rita@qa.test", key=f"k{n}", headline=f"notice {n}")
-    report = deliver(core, mail(server), now=NOW)
+    report = deliver(core.uow, mail(server), now=NOW)
     assert len(report.retrying) == 3 and report.sent == []
     assert {(m.status, m.attempts, m.next_attempt_at) for m in outbox(core)} == {("pending", 1, NOW + backoff(1))}
-    assert deliver(core, mail(server), now=NOW + timedelta(seconds=30)).retrying == []   # backing off
+    assert deliver(core.uow, mail(server), now=NOW + timedelta(seconds=30)).retrying == []   # backing off
     server.start()
     try:
-        report = deliver(core, mail(server), now=NOW + backoff(1))
+        report = deliver(core.uow, mail(server), now=NOW + backoff(1))
     finally:
         server.stop()
     assert sorted(report.sent) == [f"notice {n}: case FC-1 (3N)" for n in range(3)]
@@ -63,16 +63,16 @@ def test_while_the_server_is_down_messages_wait_and_then_all_arrive(core):
 
 def test_a_permanently_refused_address_ends_as_failed_and_stays_visible(core, smtp_server):
     queue(core, "bounce@qa.test")
-    report = deliver(core, mail(smtp_server), now=NOW)
+    report = deliver(core.uow, mail(smtp_server), now=NOW)
     assert report.failed == ["Reminder: case FC-1 (3N)"]
     [row] = outbox(core)
     assert row.status == "failed" and "550" in row.last_error
-    assert deliver(core, mail(smtp_server), now=NOW + timedelta(days=1)).failed == []
+    assert deliver(core.uow, mail(smtp_server), now=NOW + timedelta(days=1)).failed == []
 
 
 def test_one_bad_address_among_good_ones_does_not_stop_the_message(core, smtp_server):
     queue(core, "rita@qa.test", "bounce@qa.test")
-    assert deliver(core, mail(smtp_server), now=NOW).sent == ["Reminder: case FC-1 (3N)"]
+    assert deliver(core.uow, mail(smtp_server), now=NOW).sent == ["Reminder: case FC-1 (3N)"]
     [row] = outbox(core)
     assert row.status == "sent" and "bounce@qa.test" in row.last_error
     assert smtp_server.mailbox.messages[0][0] == ["rita@qa.test"]
@@ -82,7 +82,7 @@ def test_a_server_that_never_comes_back_fails_the_message_after_the_last_attempt
     server, now = SmtpServer(), NOW
     queue(core, "rita@qa.test")
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        report = deliver(core, mail(server), now=now)
+        report = deliver(core.uow, mail(server), now=now)
         now += backoff(attempt)
     assert report.failed == ["Reminder: case FC-1 (3N)"]
     [row] = outbox(core)
@@ -92,12 +92,12 @@ def test_a_server_that_never_comes_back_fails_the_message_after_the_last_attempt
 
 def test_a_message_claimed_by_a_sender_that_died_is_retried_after_the_lease(core, smtp_server):
     queue(core, "rita@qa.test")
-    with core.uow() as uow:             # what a sender leaves behind when it dies after claiming
-        row = uow.session.exec(select(OutboxMessage)).one()
+    with stored(core) as session:       # what a sender leaves behind when it dies after claiming
+        row = session.exec(select(OutboxMessage)).one()
         row.attempts, row.next_attempt_at = 1, NOW + LEASE
-        uow.commit()
-    assert deliver(core, mail(smtp_server), now=NOW).sent == []
-    assert deliver(core, mail(smtp_server), now=NOW + LEASE).sent == ["Reminder: case FC-1 (3N)"]
+        session.commit()
+    assert deliver(core.uow, mail(smtp_server), now=NOW).sent == []
+    assert deliver(core.uow, mail(smtp_server), now=NOW + LEASE).sent == ["Reminder: case FC-1 (3N)"]
 
 
 @pytest.mark.parametrize("backoff_attempt", [1, 2, 3, 10])
@@ -110,7 +110,7 @@ def test_a_message_is_rendered_when_first_claimed_and_its_values_are_escaped_in_
     queue(core, "rita@qa.test", notes="<script>alert(1)</script> & more")
     [row] = outbox(core)
     assert (row.template, row.subject, row.body_html) == ("case_step", None, None)   # queued, not yet rendered
-    deliver(core, mail(smtp_server), now=NOW)
+    deliver(core.uow, mail(smtp_server), now=NOW)
     [(_, message)] = smtp_server.mailbox.messages
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in message.get_body(("html",)).get_content()
     assert "<script>alert(1)</script> & more" in message.get_body(("plain",)).get_content()
@@ -119,7 +119,7 @@ def test_a_message_is_rendered_when_first_claimed_and_its_values_are_escaped_in_
 def test_a_message_that_cannot_be_rendered_fails_at_once_and_says_why(core, smtp_server):
     queue(core, "rita@qa.test", key="broken", template="no_such_template")
     queue(core, "rita@qa.test", key="fine")
-    report = deliver(core, mail(smtp_server), now=NOW)
+    report = deliver(core.uow, mail(smtp_server), now=NOW)
     assert report.sent == ["Reminder: case FC-1 (3N)"] and len(report.failed) == 1
     broken = next(m for m in outbox(core) if m.key == "broken")
     assert broken.status == "failed"

@@ -19,9 +19,10 @@ from models.tables import CaseRow, Deadline, OutboxMessage
 from notifications.render import rendered
 from scheduler.sweep import sweep
 from services import cases, concerns
-from services.deadlines import open_deadlines
-from tests.integration.conftest import NOW, Staff, new_review
+from tests.integration.conftest import NOW, Staff, new_review, stored
 from web import create_app
+from services.bus import handle
+from workflow.commands import FireCaseTrigger, FireConcernTrigger, RaiseConcern
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +34,7 @@ def end_of_day(y, m, d):
 
 def fire(core, case_id, trigger, actor, at, **fields):
     with core.uow() as uow:
-        cases.fire(core, uow, case_id=case_id, trigger=trigger, actor=actor, fields=fields, now=at)
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actor, fields=fields, at=at))
         uow.commit()
 
 
@@ -47,15 +48,15 @@ def reviewed_case(core, staff, review_date="2026-11-19", region="3N"):
 
 def notices(core, prefix="deadline:"):
     """The queued notices, each with its message as it will be sent."""
-    with core.uow(write=False) as uow:
-        rows = list(uow.session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))
+    with stored(core) as session:
+        rows = list(session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))
                                      .order_by(OutboxMessage.id)))
     return [SimpleNamespace(recipients=row.recipients, **vars(rendered(row))) for row in rows]
 
 
 def deadlines(core, **where):
-    with core.uow(write=False) as uow:
-        return list(uow.session.exec(select(Deadline).filter_by(**where).order_by(Deadline.id)))
+    with stored(core) as session:
+        return list(session.exec(select(Deadline).filter_by(**where).order_by(Deadline.id)))
 
 
 def test_submitting_a_review_starts_the_finalize_clock_and_finalizing_hands_over_to_deidentify(core, staff):
@@ -74,10 +75,10 @@ def test_submitting_a_review_starts_the_finalize_clock_and_finalizing_hands_over
 
 def test_eliminating_a_case_stops_its_clocks(core, staff):
     case_id = reviewed_case(core, staff)
-    with core.uow() as uow:   # an assigned case may be eliminated; put this one back to assigned
-        row = uow.session.get(CaseRow, case_id)
+    with stored(core) as session:   # an assigned case may be eliminated; put this one back to assigned
+        row = session.get(CaseRow, case_id)
         row.state = "assigned"
-        uow.commit()
+        session.commit()
     fire(core, case_id, "eliminate", staff.lead, NOW, reason="opened_in_error", notes="x", cb_consulted=True)
     assert [d.stopped_at for d in deadlines(core, entity="case", entity_id=case_id)] == [NOW]
 
@@ -85,15 +86,15 @@ def test_eliminating_a_case_stops_its_clocks(core, staff):
 def test_a_concern_clock_restarts_when_more_is_asked_and_stops_with_the_response(core, staff):
     _, (case_id,) = new_review(core, staff.lead)
     with core.uow() as uow:
-        concern_id = concerns.create(core, uow, actor=staff.lead, case_id=case_id, type="safety_issue",
-                                     description="d", now=NOW).id
+        concern_id = handle(core, uow, RaiseConcern(actor=staff.lead, case_id=case_id, type="safety_issue",
+                                     description="d", at=NOW)).id
         uow.commit()
     steps = [("notify_region", staff.lead, {}, NOW),
              ("respond", staff.leader, {"corrective_action": "done"}, NOW + timedelta(hours=3)),
              ("request_more", staff.lead, {"notes": "and the siblings?"}, NOW + timedelta(hours=5))]
     for trigger, actor, fields, at in steps:
         with core.uow() as uow:
-            concerns.fire(core, uow, concern_id=concern_id, trigger=trigger, actor=actor, fields=fields, now=at)
+            handle(core, uow, FireConcernTrigger(concern_id=concern_id, trigger=trigger, actor=actor, fields=fields, at=at))
             uow.commit()
     first, second = deadlines(core, entity="concern", entity_id=concern_id)
     assert first.stopped_at == NOW + timedelta(hours=3)
@@ -128,10 +129,10 @@ def test_after_downtime_one_overdue_notice_not_a_flood(core, staff):
 def test_concern_notices_go_to_the_regions_leaders_and_the_lead_who_notified(core, staff):
     _, (case_id,) = new_review(core, staff.lead)
     with core.uow() as uow:
-        concern = concerns.create(core, uow, actor=staff.reviewer, case_id=case_id, type="runaway",
-                                  description="d", now=NOW)
-        concerns.fire(core, uow, concern_id=concern.id, trigger="notify_region", actor=staff.lead, fields={},
-                      now=NOW)
+        concern = handle(core, uow, RaiseConcern(actor=staff.reviewer, case_id=case_id, type="runaway",
+                                  description="d", at=NOW))
+        handle(core, uow, FireConcernTrigger(concern_id=concern.id, trigger="notify_region", actor=staff.lead, fields={},
+                      at=NOW))
         uow.commit()
     report = sweep(core, now=NOW + timedelta(days=11))
     [overdue] = notices(core)
@@ -164,9 +165,9 @@ def due_deadlines(core, count):
     due = NOW - timedelta(days=1)
     rows = [{"entity": "case", "entity_id": case_id, "clock": "finalize", "started_at": due - timedelta(days=60),
              "due_at": due, "cursor": 2, "next_notice_at": due + timedelta(seconds=1)} for _ in range(count)]
-    with core.uow() as uow:
-        uow.session.execute(insert(Deadline), rows)
-        uow.commit()
+    with stored(core) as session:
+        session.execute(insert(Deadline), rows)
+        session.commit()
     return {d.id for d in deadlines(core) if d.cursor == 2}
 
 
@@ -178,8 +179,8 @@ def sweeper(url, batch=50, wait=False):
 
 def per_deadline(core):
     """How many notices each deadline has in the outbox."""
-    with core.uow(write=False) as uow:
-        keys = uow.session.exec(select(OutboxMessage.key).where(OutboxMessage.key.startswith("deadline:"))).all()
+    with stored(core) as session:
+        keys = session.exec(select(OutboxMessage.key).where(OutboxMessage.key.startswith("deadline:"))).all()
     counts = {}
     for key in keys:
         deadline_id = int(key.split(":")[1])
@@ -209,9 +210,9 @@ def test_a_sweep_killed_at_random_points_loses_and_duplicates_nothing(core, data
     for run in range(20):
         wanted = due_deadlines(core, 200) if run == 0 else _more(core, 200)
         all_wanted |= wanted
-        child = sweeper(database_url, batch=5)
+        child = sweeper(database_url, batch=2)
         assert child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0, 0.3))        # somewhere in its work (or just after it)
+        time.sleep(rng.uniform(0, 0.08))       # somewhere in its work (or just after it)
         child.send_signal(signal.SIGKILL)
         child.communicate(timeout=30)
         done_by_child = len(wanted & set(per_deadline(core)))
@@ -226,15 +227,15 @@ def test_a_sweep_killed_at_random_points_loses_and_duplicates_nothing(core, data
 
 def _more(core, count):
     """More due deadlines on the case that already exists."""
-    with core.uow(write=False) as uow:
-        case_id = uow.session.exec(select(func.min(CaseRow.id))).one()
+    with stored(core) as session:
+        case_id = session.exec(select(func.min(CaseRow.id))).one()
     due = NOW - timedelta(days=1)
     before = {d.id for d in deadlines(core)}
-    with core.uow() as uow:
-        uow.session.execute(insert(Deadline), [
+    with stored(core) as session:
+        session.execute(insert(Deadline), [
             {"entity": "case", "entity_id": case_id, "clock": "finalize", "started_at": due - timedelta(days=60),
              "due_at": due, "cursor": 2, "next_notice_at": due + timedelta(seconds=1)} for _ in range(count)])
-        uow.commit()
+        session.commit()
     return {d.id for d in deadlines(core)} - before
 
 
@@ -242,5 +243,5 @@ def test_open_deadlines_lists_live_clocks_by_due_time(core, staff):
     reviewed_case(core, staff, "2026-11-10")
     reviewed_case(core, staff, "2026-11-03", region="2E")
     with core.uow(write=False) as uow:
-        dues = [d.due_at.date() for d in open_deadlines(uow)]
+        dues = [d.due_at.date() for d in uow.views.open_deadlines()]
     assert dues == sorted(dues) and dues[0] == date(2027, 1, 3)

@@ -3,15 +3,14 @@
 from datetime import timedelta
 
 from models.tables import Deadline
-from services.work import waiting_on
-from tests.integration.conftest import NOW, new_review
+from tests.integration.conftest import NOW, new_review, stored
 
 
 def clock(core, case_id, due, stopped=False):
-    with core.uow() as uow:
-        uow.session.add(Deadline(entity="case", entity_id=case_id, clock="finalize", started_at=NOW, due_at=due,
+    with stored(core) as session:
+        session.add(Deadline(entity="case", entity_id=case_id, clock="finalize", started_at=NOW, due_at=due,
                                  stopped_at=NOW if stopped else None))
-        uow.commit()
+        session.commit()
 
 
 def test_running_clocks_come_first_soonest_due_then_the_rest_oldest_first(core, staff):
@@ -21,12 +20,12 @@ def test_running_clocks_come_first_soonest_due_then_the_rest_oldest_first(core, 
     clock(core, ids[2], NOW + timedelta(days=1))
     clock(core, ids[0], NOW - timedelta(days=9), stopped=True)   # a stopped clock does not count
     with core.uow(write=False) as uow:
-        work = waiting_on(uow, viewer=staff.lead)
-        assert [(case.id, case.due) for case in work.cases] == [
+        work = uow.views.work_cases(viewer=staff.lead)
+        assert [(case.id, case.due) for case in work] == [
             (ids[1], NOW - timedelta(days=1)), (ids[2], NOW + timedelta(days=1)), (ids[4], NOW + timedelta(days=3)),
             (ids[0], None), (ids[3], None), (ids[5], None)]
         # the limit holds across both parts: three clocks fill it; four take one case without a clock
-        assert [case.id for case in waiting_on(uow, viewer=staff.lead, limit=3).cases] == [ids[1], ids[2], ids[4]]
-        assert [case.id for case in waiting_on(uow, viewer=staff.lead, limit=4).cases] == [
+        assert [case.id for case in uow.views.work_cases(viewer=staff.lead, limit=3)] == [ids[1], ids[2], ids[4]]
+        assert [case.id for case in uow.views.work_cases(viewer=staff.lead, limit=4)] == [
             ids[1], ids[2], ids[4], ids[0]]
-        assert waiting_on(uow, viewer=staff.reviewer).cases == []    # nothing of theirs yet
+        assert uow.views.work_cases(viewer=staff.reviewer) == []    # nothing of theirs yet

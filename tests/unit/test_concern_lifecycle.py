@@ -20,8 +20,7 @@ RESPONSE = {"corrective_action": "Safety plan put in place the same day."}
 
 
 def concern(type="safety_issue"):
-    c, _ = raise_concern(case_id=3, region="3N", type=type, description="bruises noted", actor=REVIEWER, now=T0)
-    return c
+    return raise_concern(case_id=3, region="3N", type=type, description="bruises noted", actor=REVIEWER, now=T0)
 
 
 def fire(c, trigger, actor, now, **fields):
@@ -73,8 +72,8 @@ def test_only_the_concerns_region_may_respond():
 @pytest.mark.parametrize(("fields", "field"), [
     ({}, "corrective_action"),
     ({"corrective_action": "  "}, "corrective_action"),
-    ({"corrective_action": "x", "systemic_issue": "yes"}, "systemic_issue"),
-    ({"corrective_action": "x", "systemic_issue": True}, "prevention_plan"),
+    ({"corrective_action": "x", "systemic_issue": True}, "systemic_issue"),
+    ({"corrective_action": "x", "systemic_issue": "No placements for sibling groups"}, "prevention_plan"),
 ])
 def test_a_response_needs_its_fields(fields, field):
     c = concern()

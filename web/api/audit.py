@@ -2,7 +2,6 @@
 
 from flask_smorest import Blueprint
 
-from models.audit import audit_records
 from web.api.cases import history_item
 from web.api.common import after_cursor, core, page
 from web.api.schemas import AuditItemSchema, AuditQuerySchema, page_of
@@ -19,9 +18,9 @@ blp = Blueprint("api_audit", __name__, description="The audit trail")
 def list_audit(query):
     """Every transition of every machine, in recording order; filter by entity, actor, trigger, time."""
     with core().uow(write=False) as uow:
-        rows = audit_records(uow, entity=query.get("entity"), entity_id=query.get("entity_id"),
-                             actor=query.get("actor"), trigger=query.get("trigger"), since=query.get("since"),
-                             until=query.get("until"), after=after_cursor(query.get("cursor")),
-                             limit=query["limit"] + 1)
-        return page(rows, query["limit"], history_item)
+        rows = uow.views.audit(entity=query.get("entity"), entity_id=query.get("entity_id"),
+                               actor=query.get("actor"), trigger=query.get("trigger"), since=query.get("since"),
+                               until=query.get("until"), after=after_cursor(query.get("cursor")),
+                               limit=query["limit"] + 1)
+    return page(rows, query["limit"], history_item)
 

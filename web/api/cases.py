@@ -2,39 +2,36 @@
 
 from flask_smorest import Blueprint
 
-from models.tables import CaseRow
 from services import cases
-from web.api.common import after_cursor, caller, core, login_required, page, transition
+from services.bus import execute
+from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
 from web.api.schemas import (CaseQuerySchema, CaseReadSchema, HistoryItemSchema, PageQuerySchema,
-                             TransitionRequestSchema, page_of)
-from workflow.roles import Role
+                             transition_request_schema, page_of)
+from workflow.case_lifecycle import CASE_LIFECYCLE
+from workflow.commands import FireCaseTrigger
 
 blp = Blueprint("api_cases", __name__, description="Case reviews and their lifecycle")
 
-#: Fields each trigger takes besides trigger, version and notes.
-FIELDS = {
-    "eliminate": {"reason", "notes", "cb_consulted", "supporting_reason"},
-    "propose_elimination": {"reason", "notes"},
-    "assign": {"reviewer", "first_qa", "second_qa", "notes"},
-    "submit_review": {"review_date", "notes"},
-}
+CaseTransitionRequestSchema = transition_request_schema("CaseTransitionRequestSchema", CASE_LIFECYCLE)
 MASK = "(masked)"
-#: The schema's fields that are stored columns (the rest are computed below).
-_COLUMNS = tuple(name for name in CaseReadSchema._declared_fields if name in CaseRow.model_fields)
+#: What the answer shows of a case as stored (the rest is computed below).
+_STORED = ("id", "state", "case_type", "region", "review_id", "version", "case_number", "child_id", "worker",
+           "reviewer", "first_qa", "second_qa", "returned_by", "review_date", "elimination_reason",
+           "finalized_at", "deidentified_at")
 
 
-def present(row, viewer=None, c=None) -> dict:
+def present(case, viewer=None, c=None) -> dict:
     """The case as the caller may see it: auditors do not see the names of people in case data.
     (A list passes the caller and the core once for all its rows.)"""
     viewer = viewer or caller()
-    data = {name: getattr(row, name) for name in _COLUMNS}
-    now = cases.options(c or core(), row, viewer)
+    data = {name: getattr(case, name) for name in _STORED}
+    now = cases.options(c or core(), case, viewer)
     data.update(allowed_triggers=now.allowed, my_triggers=now.mine, deadlines=now.deadlines)
-    data["proposed_elimination"] = ({"reason": row.proposed_elimination_reason,
-                                     "notes": row.proposed_elimination_notes, "by": row.proposed_by}
-                                    if row.proposed_elimination_reason else None)
-    if viewer.roles == {Role.AUDITOR}:
-        data.update(child_id=MASK if row.child_id else None, worker=MASK if row.worker else None)
+    data["proposed_elimination"] = ({"reason": case.proposed_elimination_reason,
+                                     "notes": case.proposed_elimination_notes, "by": case.proposed_by}
+                                    if case.proposed_elimination_reason else None)
+    if viewer.sees_masked:
+        data.update(child_id=MASK if case.child_id else None, worker=MASK if case.worker else None)
     return data
 
 
@@ -44,12 +41,12 @@ def present(row, viewer=None, c=None) -> dict:
 @blp.response(200, page_of(CaseReadSchema))
 def list_cases(query):
     """Cases, oldest first, filtered by review, region, state and case type."""
-    with core().uow(write=False) as uow:
-        rows = cases.list_cases(uow, viewer=caller(), review_id=query.get("review"), region=query.get("region"),
-                                state=query.get("state"), case_type=query.get("case_type"),
-                                after=after_cursor(query.get("cursor")), limit=query["limit"] + 1)
-        viewer, c = caller(), core()
-        return page(rows, query["limit"], lambda row: present(row, viewer, c))
+    viewer, c = caller(), core()
+    with c.uow(write=False) as uow:
+        rows = uow.views.cases(viewer=viewer, review_id=query.get("review"), region=query.get("region"),
+                               state=query.get("state"), case_type=query.get("case_type"),
+                               after=after_cursor(query.get("cursor")), limit=query["limit"] + 1)
+    return page(rows, query["limit"], lambda row: present(row, viewer, c))
 
 
 @blp.route("/cases/<id:case_id>", methods=["GET"])
@@ -63,11 +60,13 @@ def get_case(case_id):
 
 @blp.route("/cases/<id:case_id>/transitions", methods=["POST"])
 @login_required
-@blp.arguments(TransitionRequestSchema())
+@blp.arguments(CaseTransitionRequestSchema())
 @blp.response(200, CaseReadSchema)
 def fire(body, case_id):
     """Fire a trigger: 409 if the state does not offer it (or `version` is stale), 403 if not yours."""
-    return transition(cases.fire, body, FIELDS, present, case_id=case_id)
+    case = execute(core(), FireCaseTrigger(case_id=case_id, trigger=body["trigger"], actor=caller(), at=core().now(),
+                                           fields=trigger_fields(body), version=body["version"]))
+    return present(case)
 
 
 @blp.route("/cases/<id:case_id>/history", methods=["GET"])
@@ -79,7 +78,7 @@ def history(query, case_id):
     with core().uow(write=False) as uow:
         rows = cases.history(uow, case_id=case_id, viewer=caller(), after=after_cursor(query.get("cursor")),
                              limit=query["limit"] + 1)
-        return page(rows, query["limit"], history_item)
+    return page(rows, query["limit"], history_item)
 
 
 def history_item(record) -> dict:

@@ -1,15 +1,16 @@
-"""What every API view shares: the caller, the clock, pages, and refusing fields a trigger does not take."""
+"""What every API view shares: the caller, the clock, pages of a collection."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from flask_smorest import abort
 from flask_login import current_user, login_required
+from flask_smorest import abort
 
 from web.auth import core
 
-__all__ = ["core", "login_required", "caller", "page", "after_cursor", "transition"]
+__all__ = ["core", "login_required", "caller", "page", "after_cursor", "trigger_fields"]
 
 
 def caller():
@@ -30,22 +31,6 @@ def page(rows: Sequence, limit: int, present) -> dict:
     return {"items": items, "next": str(rows[limit - 1].id) if len(rows) > limit else None}
 
 
-def transition(fire, body: Mapping, allowed: Mapping[str, set[str]], present, **ids) -> dict:
-    """Fire the requested trigger through the service `fire` in one transaction; the entity after it."""
-    fields = trigger_fields(body, allowed)
-    c = core()
-    with c.uow() as uow:
-        row = fire(c, uow, **ids, trigger=body["trigger"], actor=caller(), fields=fields,
-                   version=body.get("version"), now=c.now())
-        uow.commit()
-        return present(row)
-
-
-def trigger_fields(body: Mapping, allowed: Mapping[str, set[str]]) -> dict:
-    """The trigger's own fields; a field that trigger does not take is refused (422), not ignored."""
-    trigger = body["trigger"]
-    fields = {k: v for k, v in body.items() if k not in ("trigger", "version")}
-    unknown = sorted(set(fields) - allowed.get(trigger, {"notes"}))
-    if unknown:
-        abort(422, messages={"json": {name: [f"unknown field for {trigger!r}"] for name in unknown}})
-    return fields
+def trigger_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A transition request's own fields: all but the trigger and the version."""
+    return {k: v for k, v in body.items() if k not in ("trigger", "version")}

@@ -2,22 +2,27 @@
 
 from flask_smorest import Blueprint
 
-from models.tables import ConcernRow
 from services import concerns
-from web.api.common import after_cursor, caller, core, login_required, page, transition
-from web.api.schemas import ConcernCreateSchema, ConcernQuerySchema, ConcernReadSchema, TransitionRequestSchema, page_of
+from services.bus import execute
+from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
+from web.api.schemas import (ConcernCreateSchema, ConcernQuerySchema, ConcernReadSchema, page_of,
+                             transition_request_schema)
+from workflow.commands import FireConcernTrigger, RaiseConcern
+from workflow.concern_lifecycle import CONCERN_LIFECYCLE
 
 blp = Blueprint("api_concerns", __name__, description="Concerns (corrective actions)")
 
-#: The schema's fields that are stored columns (the rest are computed below).
-_COLUMNS = tuple(name for name in ConcernReadSchema._declared_fields if name in ConcernRow.model_fields)
-FIELDS = {"respond": {"corrective_action", "systemic_issue", "prevention_plan", "notes"}}
+ConcernTransitionRequestSchema = transition_request_schema("ConcernTransitionRequestSchema", CONCERN_LIFECYCLE)
+#: What the answer shows of a concern as stored (the rest is computed below).
+_STORED = ("id", "case_id", "region", "type", "description", "state", "version", "raised_by", "notified_by",
+           "notified_at", "response_due", "corrective_action", "systemic_issue", "prevention_plan", "responded_at",
+           "responded_late")
 
 
-def present(row, viewer=None, now=None) -> dict:
-    data = {name: getattr(row, name) for name in _COLUMNS}
-    now = concerns.options(row, viewer or caller(), now or core().now())
-    data.update(overdue=now.overdue, allowed_triggers=now.allowed, my_triggers=now.mine)
+def present(concern, viewer=None, now=None) -> dict:
+    data = {name: getattr(concern, name) for name in _STORED}
+    options = concerns.options(concern, viewer or caller(), now or core().now())
+    data.update(overdue=options.overdue, allowed_triggers=options.allowed, my_triggers=options.mine)
     return data
 
 
@@ -27,12 +32,8 @@ def present(row, viewer=None, now=None) -> dict:
 @blp.response(201, ConcernReadSchema)
 def create(body):
     """Raise a concern on a case (reviewer or team lead); it starts `reported`."""
-    c = core()
-    with c.uow() as uow:
-        row = concerns.create(c, uow, actor=caller(), case_id=body["case_id"], type=body["type"],
-                              description=body["description"], now=c.now())
-        uow.commit()
-        return present(row)
+    return present(execute(core(), RaiseConcern(case_id=body["case_id"], type=body["type"],
+                                                description=body["description"], actor=caller(), at=core().now())))
 
 
 @blp.route("/concerns", methods=["GET"])
@@ -41,13 +42,12 @@ def create(body):
 @blp.response(200, page_of(ConcernReadSchema))
 def list_concerns(query):
     """Concerns, oldest first, with their response clocks; filter by region, state, overdue."""
-    c = core()
-    with c.uow(write=False) as uow:
-        rows = concerns.list_concerns(uow, viewer=caller(), now=c.now(), region=query.get("region"),
-                                      state=query.get("state"), overdue_only=query.get("overdue"),
-                                      after=after_cursor(query.get("cursor")), limit=query["limit"] + 1)
-        viewer, now = caller(), c.now()
-        return page(rows, query["limit"], lambda row: present(row, viewer, now))
+    viewer, now = caller(), core().now()
+    with core().uow(write=False) as uow:
+        rows = uow.views.concerns(viewer=viewer, now=now, region=query.get("region"), state=query.get("state"),
+                                  overdue=query.get("overdue"), after=after_cursor(query.get("cursor")),
+                                  limit=query["limit"] + 1)
+    return page(rows, query["limit"], lambda row: present(row, viewer, now))
 
 
 @blp.route("/concerns/<id:concern_id>", methods=["GET"])
@@ -61,8 +61,10 @@ def get(concern_id):
 
 @blp.route("/concerns/<id:concern_id>/transitions", methods=["POST"])
 @login_required
-@blp.arguments(TransitionRequestSchema())
+@blp.arguments(ConcernTransitionRequestSchema())
 @blp.response(200, ConcernReadSchema)
 def fire(body, concern_id):
     """notify_region, respond, accept, request_more."""
-    return transition(concerns.fire, body, FIELDS, present, concern_id=concern_id)
+    return present(execute(core(), FireConcernTrigger(concern_id=concern_id, trigger=body["trigger"], actor=caller(),
+                                                      at=core().now(), fields=trigger_fields(body),
+                                                      version=body["version"])))

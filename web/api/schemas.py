@@ -1,8 +1,11 @@
-"""Request and response schemas, named by intent. What is dumped derives from DumpSchema (see web.api.dumping)."""
+"""Request and response schemas, named by intent. A trigger request's fields come from the commands' declaration."""
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from collections.abc import Mapping
 
-from web.api.dumping import DumpSchema
+from marshmallow import Schema, fields, validate
+
+from workflow.commands import NAME_MAX, TEXT_MAX, FieldSpec, Kind
+from workflow.lifecycle import Lifecycle
 from workflow.states import CaseState, CaseType, ConcernState
 
 ISO = "iso"
@@ -21,19 +24,19 @@ class PageQuerySchema(Schema):
 
 
 def page_of(item_schema):
-    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (DumpSchema,), {
+    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
         "items": fields.List(fields.Nested(item_schema)),
         "next": fields.String(allow_none=True, metadata={"description": "cursor of the next page, or null"}),
     })
 
 
-class ErrorBodySchema(DumpSchema):
+class ErrorBodySchema(Schema):
     code = fields.String()
     message = fields.String()
     details = fields.Dict()
 
 
-class ErrorSchema(DumpSchema):
+class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema)
 
 
@@ -42,25 +45,25 @@ class SessionCreateSchema(Schema):
     password = fields.String(required=True)
 
 
-class MeSchema(DumpSchema):
+class MeSchema(Schema):
     email = fields.String()
     name = fields.String()
     roles = fields.List(fields.String())
     region = fields.String(allow_none=True)
 
 
-class DeadlinesSchema(DumpSchema):
+class DeadlinesSchema(Schema):
     finalize_due = fields.DateTime(ISO, allow_none=True)
     deidentify_due = fields.DateTime(ISO, allow_none=True)
 
 
-class ProposalSchema(DumpSchema):
+class ProposalSchema(Schema):
     reason = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
     by = fields.String(allow_none=True)
 
 
-class CaseReadSchema(DumpSchema):
+class CaseReadSchema(Schema):
     id = fields.Integer()
     state = fields.String()
     case_type = fields.String()
@@ -91,18 +94,38 @@ class CaseQuerySchema(PageQuerySchema):
     case_type = fields.String(validate=validate.OneOf([t.value for t in CaseType]))
 
 
-class TransitionRequestSchema(Schema):
-    """A trigger, the version the caller last saw, and the trigger's own fields."""
+def _request_field(spec: FieldSpec, triggers: list[str]) -> fields.Field:
+    """A trigger field as the API takes it, documented with the triggers that take it."""
+    about = {"description": f"{spec.label}; for {', '.join(triggers)}" + (f" ({spec.help})" if spec.help else "")}
+    if spec.choices and spec.kind is Kind.CODE:
+        about["description"] += f"; one of the configured {spec.choices.replace('_', ' ')}"
+    if spec.kind is Kind.FLAG:
+        return fields.Boolean(truthy={True}, falsy={False}, allow_none=True, metadata=about)
+    if spec.kind is Kind.DATE:
+        return fields.Date(allow_none=True, metadata=about)
+    return fields.String(allow_none=True, validate=validate.Length(max=spec.max_length), metadata=about)
 
-    class Meta:
-        unknown = INCLUDE
 
-    trigger = fields.String(required=True)
-    version = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID),
-                             metadata={"description": "refused (409) if the record moved on"})
+def transition_request_schema(name: str, lifecycle: Lifecycle) -> type[Schema]:
+    """The request that fires one of `lifecycle`'s triggers: the trigger, the version the caller last saw
+    (required: nothing is changed blind), and the fields the triggers take, from their declaration."""
+    takers: dict[str, list[str]] = {}
+    specs: dict[str, FieldSpec] = {}
+    for trigger, declared in lifecycle.fields.items():
+        for spec in declared:
+            takers.setdefault(spec.name, []).append(trigger)
+            specs.setdefault(spec.name, spec)
+    declared_fields: Mapping[str, fields.Field] = {n: _request_field(specs[n], takers[n]) for n in specs}
+    return type(name, (Schema,), {
+        "__doc__": "A trigger, the version the caller last saw, and the trigger's own fields.",
+        "trigger": fields.String(required=True, validate=validate.OneOf(list(lifecycle.rules))),
+        "version": fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID),
+                                  metadata={"description": "the version last seen; refused (409) if it moved on"}),
+        **declared_fields,
+    })
 
 
-class HistoryItemSchema(DumpSchema):
+class HistoryItemSchema(Schema):
     from_state = fields.String(data_key="from", allow_none=True)
     to_state = fields.String(data_key="to")
     trigger = fields.String()
@@ -128,11 +151,11 @@ class AuditQuerySchema(PageQuerySchema):
 
 class ConcernCreateSchema(Schema):
     case_id = Id(required=True, strict=True)
-    type = fields.String(required=True)
-    description = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.Length(max=NAME_MAX))
+    description = fields.String(required=True, validate=validate.Length(max=TEXT_MAX))
 
 
-class ConcernReadSchema(DumpSchema):
+class ConcernReadSchema(Schema):
     id = fields.Integer()
     case_id = fields.Integer()
     region = fields.String()
@@ -146,7 +169,7 @@ class ConcernReadSchema(DumpSchema):
     response_due = fields.DateTime(ISO, allow_none=True)
     overdue = fields.Boolean()
     corrective_action = fields.String(allow_none=True)
-    systemic_issue = fields.Boolean()
+    systemic_issue = fields.String(allow_none=True)
     prevention_plan = fields.String(allow_none=True)
     responded_at = fields.DateTime(ISO, allow_none=True)
     responded_late = fields.Boolean()
@@ -166,12 +189,12 @@ class ReviewCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["measurement", "baseline"]))
 
 
-class PeriodSchema(DumpSchema):
+class PeriodSchema(Schema):
     start = fields.Date()
     end = fields.Date()
 
 
-class ReviewReadSchema(DumpSchema):
+class ReviewReadSchema(Schema):
     id = fields.Integer()
     region = fields.String()
     review_month = fields.String()

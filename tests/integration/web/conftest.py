@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from services import concerns, people
+from services import people
+from services.bus import execute, handle
 from tests.integration.conftest import NOW, Staff, new_review
+from workflow.commands import FireCaseTrigger, FireConcernTrigger, RaiseConcern
 from web import create_app
 
 
@@ -17,23 +19,20 @@ class Unit:
         lead = self.staff.lead
         self.review_3n, self.cases_3n = new_review(core, lead, region="3N", cases_count=3)
         self.review_2e, (self.case_2e,) = new_review(core, lead, region="2E")
-        from services import cases
+        execute(core, FireCaseTrigger(case_id=self.cases_3n[0], trigger="screen", actor=lead, at=NOW))
         with core.uow() as uow:
-            cases.fire(core, uow, case_id=self.cases_3n[0], trigger="screen", actor=lead, fields={}, now=NOW)
-            uow.commit()
-        with core.uow() as uow:
-            self.concern_3n = concerns.create(core, uow, actor=lead, case_id=self.cases_3n[1], type="runaway",
-                                              description="ran away twice", now=NOW).id
-            self.concern_2e = concerns.create(core, uow, actor=lead, case_id=self.case_2e, type="safety_issue",
-                                              description="unsafe home", now=NOW).id
+            self.concern_3n = handle(core, uow, RaiseConcern(case_id=self.cases_3n[1], type="runaway", actor=lead,
+                                                             description="ran away twice", at=NOW)).id
+            self.concern_2e = handle(core, uow, RaiseConcern(case_id=self.case_2e, type="safety_issue", actor=lead,
+                                                             description="unsafe home", at=NOW)).id
             for concern_id in (self.concern_3n, self.concern_2e):
-                concerns.fire(core, uow, concern_id=concern_id, trigger="notify_region", actor=lead, fields={},
-                              now=NOW)
+                handle(core, uow, FireConcernTrigger(concern_id=concern_id, trigger="notify_region", actor=lead,
+                                                     at=NOW))
             uow.commit()
 
     def token(self, core, name: str) -> str:
         with core.uow() as uow:
-            token = people.issue_token(uow.session, people.user_by_email(uow.session, Staff.email(name)))
+            token = people.issue_token(uow, Staff.email(name))
             uow.commit()
         return token
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import Staff
+from tests.integration.conftest import Staff, stored
 
 PUBLIC = {"pages.login", "pages.health", "pages.static", "static", "api_session.create_session",
           "api-docs.openapi_json"}
@@ -55,7 +55,8 @@ MATRIX = [
      {"lead": 201}, 403),
     ("POST", "/api/v1/concerns", {"case_id": "{case}", "type": "runaway", "description": "d"},
      {"lead": 201, "reviewer": 201, "leader_2e": 404}, 403),
-    ("POST", "/api/v1/cases/{case}/transitions", {"trigger": "screen"}, {"lead": 200, "leader_2e": 404}, 403),
+    ("POST", "/api/v1/cases/{case}/transitions", {"trigger": "screen", "version": 1}, {"lead": 200, "leader_2e": 404},
+     403),
     ("GET", "/api/v1/cases/{case}", None, {"leader_2e": 404}, 200),
     ("POST", "/api/v1/reviews/{review}/cases", {"case_type": "in_home", "case_number": "IH-9"},
      {"lead": 201, "leader_2e": 404}, 403),
@@ -73,7 +74,7 @@ def test_role_by_endpoint(app, unit, client_as, role):
         from services import people
         from workflow.roles import Role
         with core.uow() as uow:
-            people.add_user(uow.session, email="admin@qa.test", name="Admin", roles=[Role.ADMIN],
+            people.add_user(uow, email="admin@qa.test", name="Admin", roles=[Role.ADMIN],
                             password="correct horse", passwords=core.passwords)
             uow.commit()
     client = client_as(role)
@@ -89,12 +90,12 @@ def test_a_regional_leader_sees_and_answers_only_their_region(app, unit, client_
     north, east = client_as("leader"), client_as("leader_2e")   # 3N and 2E
     assert east.get(f"/api/v1/concerns/{unit.concern_3n}").status_code == 404
     refused = east.post(f"/api/v1/concerns/{unit.concern_3n}/transitions",
-                        json={"trigger": "respond", "corrective_action": "x"})
+                        json={"trigger": "respond", "version": 2, "corrective_action": "x"})
     assert refused.status_code == 404 and refused.json["error"]["code"] == "not_found"
     assert [c["id"] for c in east.get("/api/v1/concerns").json["items"]] == [unit.concern_2e]
     assert [c["region"] for c in north.get("/api/v1/cases").json["items"]] == ["3N"] * 3
     answered = north.post(f"/api/v1/concerns/{unit.concern_3n}/transitions",
-                          json={"trigger": "respond", "corrective_action": "Placement stabilised."})
+                          json={"trigger": "respond", "version": 2, "corrective_action": "Placement stabilised."})
     assert answered.status_code == 200 and answered.json["state"] == "responded"
     assert north.get(f"/reviews/{unit.review_2e}").status_code == 404
 

@@ -6,6 +6,8 @@ import pytest
 
 from services import cases
 from tests.integration.conftest import NOW, Staff
+from services.bus import handle
+from workflow.commands import FireCaseTrigger
 
 
 @pytest.fixture
@@ -27,11 +29,16 @@ def test_malformed_json_is_a_400(lead, unit):
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"trigger": "assign", "reviewer": "a", "first_qa": "b", "second_qa": "c", "colour": "red"}, "colour"),
-    ({"trigger": 5}, "trigger"),
+    ({"trigger": "assign", "version": 2, "reviewer": "a", "first_qa": "b", "second_qa": "c", "colour": "red"},
+     "colour"),
+    ({"trigger": "assign", "version": 2, "reason": "opened_in_error"}, "reason"),   # another trigger's field
+    ({"trigger": "eliminate", "version": 2, "reason": ["opened_in_error"], "notes": "x", "cb_consulted": True},
+     "reason"),
+    ({"trigger": 5, "version": 2}, "trigger"),
     ({"trigger": "screen", "version": "two"}, "version"),
+    ({"trigger": "screen"}, "version"),              # never changed blind: the version seen is required
     ({"version": 1}, "trigger"),
-    ({"trigger": "teleport"}, "trigger"),
+    ({"trigger": "teleport", "version": 2}, "trigger"),
 ])
 def test_unknown_fields_wrong_types_and_unknown_triggers_are_422(lead, unit, body, field):
     details = error(lead.post(f"/api/v1/cases/{unit.cases_3n[0]}/transitions", json=body), 422,
@@ -40,7 +47,7 @@ def test_unknown_fields_wrong_types_and_unknown_triggers_are_422(lead, unit, bod
 
 
 def test_a_trigger_the_state_does_not_offer_is_409_with_the_state_and_allowed_triggers(lead, unit):
-    details = error(lead.post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "finalize"}),
+    details = error(lead.post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "finalize", "version": 1}),
                     409, "transition_not_allowed")["details"]
     assert details == {"state": "sampled", "allowed_triggers": ["screen", "eliminate", "propose_elimination"]}
 
@@ -53,8 +60,28 @@ def test_a_stale_version_is_409_and_changes_nothing(lead, unit):
 
 
 def test_someone_elses_step_is_403(client_as, unit):
-    error(client_as("reviewer").post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "screen"}),
+    error(client_as("reviewer").post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "screen", "version": 1}),
           403, "forbidden")
+
+
+def test_a_concern_transition_without_its_version_is_refused_and_changes_nothing(client_as, unit):
+    leader = client_as("leader")
+    details = error(leader.post(f"/api/v1/concerns/{unit.concern_3n}/transitions",
+                                json={"trigger": "respond", "corrective_action": "Placement stabilised."}),
+                    422, "validation_error")["details"]
+    assert "version" in details
+    assert leader.get(f"/api/v1/concerns/{unit.concern_3n}").json["state"] == "region_notified"
+
+
+def test_a_response_names_its_systemic_issue_and_needs_a_plan_beside_it(client_as, unit):
+    leader, url = client_as("leader"), f"/api/v1/concerns/{unit.concern_3n}/transitions"
+    body = {"trigger": "respond", "version": 2, "corrective_action": "Moved to a kinship placement.",
+            "systemic_issue": "No kinship search before removal"}
+    assert "prevention_plan" in error(leader.post(url, json=body), 422, "validation_error")["details"]
+    answered = leader.post(url, json={**body, "prevention_plan": "Kinship search within 48 hours of removal."})
+    assert answered.status_code == 200
+    assert (answered.json["systemic_issue"], answered.json["prevention_plan"]) == (
+        "No kinship search before removal", "Kinship search within 48 hours of removal.")
 
 
 def test_unknown_ids_are_404(lead):
@@ -178,7 +205,7 @@ def test_the_audit_trail_is_searched_by_entity_actor_trigger_and_time(app, unit,
     lead, (_, second, third) = unit.staff.lead, unit.cases_3n
     for case_id, at in ((second, NOW + timedelta(hours=1)), (third, NOW + timedelta(days=2))):
         with core.uow() as uow:
-            cases.fire(core, uow, case_id=case_id, trigger="screen", actor=lead, fields={}, now=at)
+            handle(core, uow, FireCaseTrigger(case_id=case_id, trigger="screen", actor=lead, fields={}, at=at))
             uow.commit()
     auditor = client_as("auditor")
 

@@ -7,15 +7,17 @@ import pytest
 
 from models.tables import Deadline
 from services import people
-from tests.integration.conftest import NOW
+from tests.integration.conftest import NOW, stored
 from workflow.roles import Role
+from services.bus import handle
+from workflow.commands import AddCase, FireCaseTrigger
 
 
 @pytest.fixture
 def admin(app, unit, client_as):
     core = app.extensions["qareview"]
     with core.uow() as uow:
-        people.add_user(uow.session, email="admin@qa.test", name="Admin", roles=[Role.ADMIN],
+        people.add_user(uow, email="admin@qa.test", name="Admin", roles=[Role.ADMIN],
                         password="correct horse", passwords=core.passwords)
         uow.commit()
     return client_as("admin")
@@ -33,10 +35,10 @@ def test_my_work_lists_what_waits_on_each_person(client_as, unit):
 def test_my_work_shows_due_times_in_the_units_zone_soonest_first_and_marks_the_overdue(app, client_as, unit):
     core = app.extensions["qareview"]
     late, soon = NOW - timedelta(hours=30), NOW + timedelta(days=2)
-    with core.uow() as uow:
+    with stored(core) as session:
         for case_id, due in ((unit.cases_3n[2], soon), (unit.cases_3n[0], late)):
-            uow.session.add(Deadline(entity="case", entity_id=case_id, clock="finalize", started_at=NOW, due_at=due))
-        uow.commit()
+            session.add(Deadline(entity="case", entity_id=case_id, clock="finalize", started_at=NOW, due_at=due))
+        session.commit()
     rows = client_as("lead").get("/").data.decode().split("<tr>")[2:]
     shown = [due.astimezone(ZoneInfo("America/Chicago")).strftime("%a %d %b %Y %H:%M %Z") for due in (late, soon)]
     assert f"/cases/{unit.cases_3n[0]}" in rows[0] and f'<td class="overdue">{shown[0]} <strong>overdue' in rows[0]
@@ -48,8 +50,8 @@ def test_what_people_typed_is_shown_as_text_never_as_markup(app, client_as, unit
     core = app.extensions["qareview"]
     with core.uow() as uow:
         from services import cases
-        case_id = cases.add_case(core, uow, actor=unit.staff.lead, review_id=unit.review_3n, case_type="in_home",
-                                 case_number='<b onclick="x()">7</b>&\'', now=NOW).id
+        case_id = handle(core, uow, AddCase(actor=unit.staff.lead, review_id=unit.review_3n, case_type="in_home",
+                                 case_number='<b onclick="x()">7</b>&\'', at=NOW)).id
         uow.commit()
     shown = "&lt;b onclick=&#34;x()&#34;&gt;7&lt;/b&gt;&amp;&#39;"
     client = client_as("lead")
@@ -103,22 +105,21 @@ def test_only_team_leads_see_what_a_deidentified_case_was_called(app, client_as,
     from models.tables import CaseRow
     core = app.extensions["qareview"]
     case_id = unit.cases_3n[0]
-    with core.uow() as uow:
-        row = uow.session.get(CaseRow, case_id)
+    with stored(core) as session:
+        row = session.get(CaseRow, case_id)
         row.state, row.finalized_at = "finalized", core.now()
-        uow.commit()
+        session.commit()
     with core.uow() as uow:
-        cases.fire(core, uow, case_id=case_id, trigger="deidentify", actor=unit.staff.lead, fields={}, now=core.now())
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger="deidentify", actor=unit.staff.lead, fields={}, at=core.now()))
         uow.commit()
     assert "Before de-identification</dt><dd>case FC-000" in client_as("lead").get(f"/cases/{case_id}").data.decode()
     page = client_as("reviewer").get(f"/cases/{case_id}").data.decode()
     assert "Before de-identification" not in page and "FC-000" not in page
 
 
-def test_row_links_are_the_pages_own_addresses_even_under_a_prefix(app):
-    from flask import url_for
-
-    from web import markup
-    with app.test_request_context("/", base_url="http://qareview.test/qa"):
-        assert markup.case_url(7) == url_for("pages.case_page", case_id=7) == "/qa/cases/7"
-        assert markup.concern_url(9) == url_for("pages.concern_page", concern_id=9) == "/qa/concerns/9"
+def test_row_links_are_the_pages_own_addresses_even_under_a_prefix(app, client_as, unit):
+    client = client_as("lead")
+    page = client.get("/", base_url="http://localhost/qa").data.decode()
+    assert f'href="/qa/cases/{unit.cases_3n[1]}"' in page and f'href="/qa/concerns/{unit.concern_3n}"' not in page
+    page = client.get("/concerns", base_url="http://localhost/qa").data.decode()
+    assert f'href="/qa/concerns/{unit.concern_3n}"' in page

@@ -1,0 +1,347 @@
+"""Repositories: load and save domain entities, and the few writes that are not an entity's.
+
+Each entity repository keeps what it loaded or added in this unit of work (an identity map: a second
+`get` costs no statement) with a snapshot of its values, so `save` writes only what changed, in one
+versioned UPDATE (models.driver: the one version check). Every entity it holds is also listed in the
+unit of work's `seen`, where the message bus collects their events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, bindparam, func, select
+
+from models.driver import Driver
+from models.tables import (ApiToken, CalendarEntry, CaseRow, ConcernRow, Conflict, Deadline, DeidentificationMap,
+                           LoginFailure, OutboxMessage, RegionRow, ReviewRow, User, UserRole)
+from models.views import DeadlineLine, OutboxLine, UserLine, columns
+from workflow.actors import Actor, Directory
+from workflow.case_lifecycle import CaseReview
+from workflow.concern_lifecycle import Concern
+from workflow.review_lifecycle import RegionalReview
+from workflow.roles import Role
+from workflow.states import OutboxStatus
+
+E = TypeVar("E")
+
+
+@cache
+def _stored_names(entity: type) -> tuple[str, ...]:
+    """An entity's attributes that are columns (all but its `events`)."""
+    return tuple(f.name for f in fields(entity) if f.name != "events")
+
+
+@cache
+def _by_ids(model: type, names: tuple[str, ...]) -> Select:
+    return select(*columns(model, *names)).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
+class _Entities(Generic[E]):
+    model: type
+    entity: type
+
+    def __init__(self, db: Driver, seen: list):
+        self._db, self._seen = db, seen
+        self._held: dict[int, tuple[E, dict[str, Any]]] = {}
+
+    def get(self, id_: int) -> E | None:
+        """The entity with this id, or None."""
+        if (held := self._held.get(id_)) is not None:
+            return held[0]
+        values = self._db.by_id(self.model, id_, _stored_names(self.entity))
+        return None if values is None else self._hold(self.entity(**values))
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, E]:
+        """The entities with these ids (those that exist), in one read for the ones not yet held."""
+        wanted = set(ids)
+        missing = sorted(wanted - self._held.keys())
+        if missing:
+            names = _stored_names(self.entity)
+            statement = _by_ids(self.model, names)
+            for values in self._db.rows(statement, {"ids": missing}):
+                self._hold(self.entity(**dict(zip(names, values))))
+        return {i: self._held[i][0] for i in wanted if i in self._held}
+
+    def add(self, entity: E) -> E:
+        """Store a new entity; it gets its id."""
+        values = self._values(entity)
+        del values["id"]
+        entity.id = self._db.insert(self.model, values)
+        return self._hold(entity)
+
+    def save(self, entity: E) -> None:
+        """Write what changed since it was loaded, if it is still at the version it was loaded at
+        (StaleVersion otherwise); its version moves on by one."""
+        _, before = self._held[entity.id]
+        now = self._values(entity)
+        changes = {name: value for name, value in now.items() if before[name] != value and name != "version"}
+        self._db.update_versioned(self.model, entity.id, entity.version, changes)
+        entity.version += 1
+        self._held[entity.id] = (entity, {**now, "version": entity.version})
+
+    def _values(self, entity: E) -> dict[str, Any]:
+        return {name: getattr(entity, name) for name in _stored_names(self.entity)}
+
+    def _hold(self, entity: E) -> E:
+        self._held[entity.id] = (entity, self._values(entity))
+        self._seen.append(entity)
+        return entity
+
+
+_CASE_STATES = select(CaseRow.state).where(CaseRow.review_id == bindparam("review_id"))
+_IDENTITY = select(*columns(DeidentificationMap, "identifier", "case_number", "child_id", "worker")).where(
+    DeidentificationMap.case_id == bindparam("case_id"))
+
+
+class CaseRepository(_Entities[CaseReview]):
+    model, entity = CaseRow, CaseReview
+
+    def states_in_review(self, review_id: int) -> list[str]:
+        """The state of every case of a review (eliminated ones included)."""
+        return [state for (state,) in self._db.rows(_CASE_STATES, {"review_id": review_id})]
+
+    def keep_identity(self, case_id: int, identifier: str, previous: dict[str, str | None]) -> None:
+        """The name↔identifier map of a case being de-identified (team leads only read it)."""
+        self._db.insert(DeidentificationMap, {"case_id": case_id, "identifier": identifier, **previous})
+
+    def identity(self, case_id: int) -> dict[str, str | None] | None:
+        found = self._db.rows(_IDENTITY, {"case_id": case_id})
+        return dict(zip(("identifier", "case_number", "child_id", "worker"), found[0])) if found else None
+
+
+class ConcernRepository(_Entities[Concern]):
+    model, entity = ConcernRow, Concern
+
+
+class ReviewRepository(_Entities[RegionalReview]):
+    model, entity = ReviewRow, RegionalReview
+
+    def add_unless_planned(self, review: RegionalReview) -> RegionalReview | None:
+        """Store a new review, unless its region already has one for that month (then None: a concurrent
+        twin may have won the unique key a moment ago)."""
+        values = self._values(review)
+        del values["id"]
+        review.id = self._db.insert(ReviewRow, values, unless=("region", "review_month"))
+        return None if review.id is None else self._hold(review)
+
+
+_USER_BY_EMAIL = select(*columns(User, *UserLine._fields)).where(User.email == bindparam("email"))
+_USER_BY_ID = select(*columns(User, *UserLine._fields)).where(User.id == bindparam("id"))
+_USER_BY_TOKEN = (select(*columns(User, *UserLine._fields)).join(ApiToken, ApiToken.user_id == User.id)
+                  .where(ApiToken.token_hash == bindparam("digest")))
+_ACTIVE = (select(*columns(User, *UserLine._fields))
+           .where(User.email.in_(bindparam("emails", expanding=True)), User.active))
+_ROLES = select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(bindparam("ids", expanding=True)))
+_CONFLICTS = (select(Conflict.user_id, Conflict.case_id, Conflict.region, Conflict.participant)
+              .where(Conflict.user_id.in_(bindparam("ids", expanding=True))))
+_WITH_ROLE = (select(User.email).join(UserRole, UserRole.user_id == User.id)
+              .where(UserRole.role == bindparam("role"), User.active).order_by(User.email))
+_WITH_ROLE_IN = _WITH_ROLE.where(User.region == bindparam("region"))
+_FAILURES = {key: select(func.count(), func.min(LoginFailure.at)).where(
+    LoginFailure.at > bindparam("since"), getattr(LoginFailure, key) == bindparam("value"))
+    for key in ("email", "address")}
+
+
+class PeopleRepository:
+    """Users, their roles, tokens, conflicts of interest and failed logins; people as the domain sees them."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def add(self, *, email: str, name: str, password_hash: str, region: str | None, roles: Iterable[str]) -> int:
+        user_id = self._db.insert(User, {"email": email, "name": name, "password_hash": password_hash,
+                                         "region": region})
+        self._db.execute_many("INSERT INTO user_roles (user_id, role) VALUES (:user_id, :role)",
+                              [{"user_id": user_id, "role": role} for role in roles])
+        return user_id
+
+    def by_email(self, email: str) -> UserLine | None:
+        found = self._db.rows(_USER_BY_EMAIL, {"email": email}, UserLine)
+        return found[0] if found else None
+
+    def by_id(self, user_id: int) -> UserLine | None:
+        found = self._db.rows(_USER_BY_ID, {"id": user_id}, UserLine)
+        return found[0] if found else None
+
+    def by_token(self, digest: str) -> UserLine | None:
+        found = self._db.rows(_USER_BY_TOKEN, {"digest": digest}, UserLine)
+        return found[0] if found else None
+
+    def add_token(self, user_id: int, digest: str) -> None:
+        self._db.insert(ApiToken, {"user_id": user_id, "token_hash": digest})
+
+    def actors(self, emails: Iterable[str]) -> Directory:
+        """These active people as the domain sees them, in three reads."""
+        return self.as_actors(self._db.rows(_ACTIVE, {"emails": sorted(set(emails))}, UserLine))
+
+    def as_actors(self, users: Sequence[UserLine]) -> Directory:
+        """Actors for users already read: their roles and conflicts in two reads (this runs on every request)."""
+        ids = [u.id for u in users]
+        if not ids:
+            return Directory()
+        roles: dict[int, set[Role]] = {i: set() for i in ids}
+        for user_id, role in self._db.rows(_ROLES, {"ids": ids}):
+            roles[user_id].add(Role(role))
+        conflicts: dict[int, list] = {i: [] for i in ids}
+        for user_id, *conflict in self._db.rows(_CONFLICTS, {"ids": ids}):
+            conflicts[user_id].append(conflict)
+        return Directory({
+            u.email: Actor(
+                email=u.email, roles=frozenset(roles[u.id]), region=u.region,
+                conflict_cases=frozenset(case for case, _, _ in conflicts[u.id] if case is not None),
+                conflict_regions=frozenset(region for _, region, _ in conflicts[u.id] if region is not None),
+                conflict_participants=frozenset(p for _, _, p in conflicts[u.id] if p is not None),
+            )
+            for u in users
+        })
+
+    def emails_with_role(self, role: Role, region: str | None = None) -> list[str]:
+        """The active people holding `role` (in `region`, when given), by e-mail."""
+        if region is None:
+            return [email for (email,) in self._db.rows(_WITH_ROLE, {"role": role})]
+        return [email for (email,) in self._db.rows(_WITH_ROLE_IN, {"role": role, "region": region})]
+
+    def add_conflict(self, *, user_id: int, case_id: int | None, region: str | None, participant: str | None,
+                     note: str | None) -> int:
+        return self._db.insert(Conflict, {"user_id": user_id, "case_id": case_id, "region": region,
+                                          "participant": participant, "note": note})
+
+    def failed_logins(self, *, since: datetime, email: str | None = None,
+                      address: str | None = None) -> tuple[int, datetime | None]:
+        """How many logins failed since then for this account (or from this address), and the oldest."""
+        key, value = ("email", email) if email is not None else ("address", address)
+        return self._db.rows(_FAILURES[key], {"since": since, "value": value})[0]
+
+    def record_failed_login(self, *, email: str, address: str, at: datetime) -> None:
+        self._db.insert(LoginFailure, {"email": email, "address": address, "at": at})
+
+
+class RegionRepository:
+    """The regions and the review calendar, as loaded from config/."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def exists(self, code: str) -> bool:
+        return self._db.execute("SELECT 1 FROM regions WHERE code = :code", {"code": code}).fetchone() is not None
+
+    def replace(self, regions: Iterable[tuple[str, str, bool]], calendar: Iterable[tuple[int, str]]) -> None:
+        """Regions are added or renamed (never removed: reviews point at them); the calendar is replaced."""
+        for code, name, metro in regions:
+            if self._db.execute("UPDATE regions SET name = :name, metro = :metro WHERE code = :code",
+                                {"code": code, "name": name, "metro": metro}).rowcount == 0:
+                self._db.insert(RegionRow, {"code": code, "name": name, "metro": metro})
+        self._db.execute(f"DELETE FROM {CalendarEntry.__tablename__}")
+        self._db.execute_many("INSERT INTO review_calendar (month, region) VALUES (:month, :region)",
+                              [{"month": month, "region": code} for month, code in calendar])
+
+
+_STOP = ("UPDATE deadlines SET stopped_at = :at, next_notice_at = NULL "
+         "WHERE entity = :entity AND entity_id = :entity_id AND stopped_at IS NULL")
+_DUE = (select(*columns(Deadline, *DeadlineLine._fields)).where(Deadline.next_notice_at <= bindparam("now"))
+        .order_by(Deadline.next_notice_at).limit(bindparam("limit")))
+_DUE_SKIPPING = _DUE.where(Deadline.id.not_in(bindparam("skip", expanding=True)))
+_MOVE = "UPDATE deadlines SET cursor = :cursor, next_notice_at = :next_at WHERE id = :id"
+#: On PostgreSQL a batch of moves is one statement, not one per row.
+_MOVE_ALL = """
+    UPDATE deadlines SET cursor = moved.cursor, next_notice_at = moved.next_at
+    FROM unnest(CAST(:ids AS integer[]), CAST(:cursors AS integer[]), CAST(:nexts AS timestamptz[]))
+         AS moved (id, cursor, next_at)
+    WHERE deadlines.id = moved.id"""
+
+
+class DeadlineRepository:
+    """Running clocks: started and stopped by events, claimed and moved on by the sweep."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+        self._due = {flag: stmt.with_for_update(skip_locked=True) if db.postgres else stmt
+                     for flag, stmt in ((False, _DUE), (True, _DUE_SKIPPING))}
+
+    def start(self, *, entity: str, entity_id: int, clock: str, started_at: datetime, due_at: datetime,
+              next_notice_at: datetime | None) -> int:
+        return self._db.insert(Deadline, {"entity": entity, "entity_id": entity_id, "clock": clock,
+                                          "started_at": started_at, "due_at": due_at, "cursor": 0,
+                                          "next_notice_at": next_notice_at})
+
+    def stop(self, *, entity: str, entity_id: int, clock: str | None, at: datetime) -> None:
+        """Stop that entity's running clock `clock`, or all of them (None)."""
+        params = {"entity": entity, "entity_id": entity_id, "at": at}
+        if clock is None:
+            self._db.execute(_STOP, params)
+        else:
+            self._db.execute(_STOP + " AND clock = :clock", {**params, "clock": clock})
+
+    def claim_due(self, *, now: datetime, limit: int, skip: Iterable[int] = ()) -> list[DeadlineLine]:
+        """The next deadlines whose notice moment has come, soonest first; on PostgreSQL locked for this
+        transaction, skipping those another sweep holds (SQLite serialises writers)."""
+        skip = sorted(skip)
+        params = {"now": now, "limit": limit, **({"skip": skip} if skip else {})}
+        return self._db.rows(self._due[bool(skip)], params, DeadlineLine)
+
+    def move(self, moves: Sequence[tuple[int, int, datetime | None]]) -> None:
+        """Each (deadline, its new cursor, when it must be looked at next)."""
+        if not moves:
+            return
+        if self._db.postgres:
+            ids, cursors, nexts = zip(*moves)
+            self._db.execute(_MOVE_ALL, {"ids": list(ids), "cursors": list(cursors), "nexts": list(nexts)})
+        else:
+            self._db.execute_many(_MOVE, [{"id": i, "cursor": c, "next_at": n} for i, c, n in moves])
+
+
+_ADD_MESSAGE = ("INSERT INTO outbox (key, recipients, template, context, status, attempts, next_attempt_at, "
+                f"created_at) VALUES (:key, :recipients, :template, :context, '{OutboxStatus.PENDING}', 0, :now, "
+                ":now) ON CONFLICT (key) DO NOTHING")
+_CLAIMABLE = (select(*columns(OutboxMessage, *OutboxLine._fields))
+              .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= bindparam("now"))
+              .order_by(OutboxMessage.id).limit(bindparam("limit")))
+_OUTBOX_BY_ID = select(*columns(OutboxMessage, *OutboxLine._fields)).where(
+    OutboxMessage.id.in_(bindparam("ids", expanding=True))).order_by(OutboxMessage.id)
+
+
+class OutboxRepository:
+    """E-mail written in the transaction of the change it reports: the one insert; claims for delivery."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+        self._claimable = _CLAIMABLE.with_for_update(skip_locked=True) if db.postgres else _CLAIMABLE
+
+    def add(self, messages: Sequence[dict[str, Any]], *, now: datetime) -> None:
+        """Queue messages (key, recipients, template, values), deliverable from `now`; a key queued before
+        is left as it is (once-only)."""
+        if messages:
+            self._db.execute_many(_ADD_MESSAGE, [{
+                "key": m["key"], "recipients": ",".join(m["recipients"]), "template": m["template"],
+                "context": json.dumps(m["values"]), "now": now} for m in messages])
+
+    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxLine]:
+        """The next pending messages, each counted as one more attempt and leased until `now + lease`."""
+        found = self._db.rows(self._claimable, {"now": now, "limit": limit}, OutboxLine)
+        if found:
+            self._db.execute_many("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = :until WHERE id = :id",
+                                  [{"id": m.id, "until": now + lease} for m in found])
+            found = self._db.rows(_OUTBOX_BY_ID, {"ids": [m.id for m in found]}, OutboxLine)
+        return found
+
+    def rendered(self, message_id: int, *, subject: str, text: str, html: str) -> None:
+        self._db.execute("UPDATE outbox SET subject = :subject, body_text = :text, body_html = :html WHERE id = :id",
+                         {"id": message_id, "subject": subject, "text": text, "html": html})
+
+    def sent(self, message_id: int, *, at: datetime, note: str | None) -> None:
+        self._db.execute("UPDATE outbox SET status = :status, sent_at = :at, last_error = :note WHERE id = :id",
+                         {"id": message_id, "status": OutboxStatus.SENT, "at": at, "note": note})
+
+    def failed(self, message_id: int, *, error: str) -> None:
+        self._db.execute("UPDATE outbox SET status = :status, last_error = :error WHERE id = :id",
+                         {"id": message_id, "status": OutboxStatus.FAILED, "error": error})
+
+    def retry(self, message_id: int, *, at: datetime, error: str) -> None:
+        self._db.execute("UPDATE outbox SET next_attempt_at = :at, last_error = :error WHERE id = :id",
+                         {"id": message_id, "at": at, "error": error})

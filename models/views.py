@@ -1,0 +1,358 @@
+"""Reads behind pages, lists and exports: every query that answers "show me", in one place.
+
+Each view returns rows of one shape, a typed NamedTuple declared here; its fields are the columns the
+SELECT reads, in order, so the declaration and the statement cannot disagree. Statements are built once
+(at import, or once per shape of caller) and bound with parameters: building a filtered SELECT with
+SQLAlchemy cost more than running it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, exists, func, null, or_, select
+
+from models.driver import Driver
+from models.tables import (AuditRecord, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
+                           ReviewRow, User, UserRole)
+from workflow.actors import Actor
+from workflow.deadlines import CASE_ACTOR
+from workflow.roles import Role
+from workflow.states import CaseState, ConcernState
+
+
+def columns(model: type, *names: str) -> list:
+    return [model.__table__.c[name] for name in names]
+
+
+class CaseLine(NamedTuple):
+    id: int
+    review_id: int
+    region: str
+    case_type: str
+    case_number: str
+    state: str
+    version: int
+    child_id: str | None
+    worker: str | None
+    reviewer: str | None
+    first_qa: str | None
+    second_qa: str | None
+    returned_by: str | None
+    review_date: date | None
+    finalized_at: datetime | None
+    deidentified_at: datetime | None
+    elimination_reason: str | None
+    proposed_elimination_reason: str | None
+    proposed_elimination_notes: str | None
+    proposed_by: str | None
+
+
+class ConcernLine(NamedTuple):
+    id: int
+    case_id: int
+    region: str
+    type: str
+    description: str
+    raised_by: str
+    state: str
+    version: int
+    notified_by: str | None
+    notified_at: datetime | None
+    response_due: datetime | None
+    corrective_action: str | None
+    systemic_issue: str | None
+    prevention_plan: str | None
+    responded_at: datetime | None
+    responded_late: bool
+
+
+class ReviewLine(NamedTuple):
+    id: int
+    region: str
+    review_month: date
+    kind: str
+    state: str
+    version: int
+    period_start: date | None
+
+
+class AuditLine(NamedTuple):
+    id: int
+    entity: str
+    entity_id: int | None
+    from_state: str
+    to_state: str
+    trigger: str
+    actor: str
+    at: datetime
+    notes: str | None
+    prev_hash: str
+    record_hash: str
+
+
+class DeadlineLine(NamedTuple):
+    id: int
+    entity: str
+    entity_id: int
+    clock: str
+    started_at: datetime
+    due_at: datetime
+    cursor: int
+    next_notice_at: datetime | None
+    stopped_at: datetime | None
+
+
+class OutboxLine(NamedTuple):
+    id: int
+    key: str
+    recipients: str
+    template: str | None
+    context: str | None
+    subject: str | None
+    body_text: str | None
+    body_html: str | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+    created_at: datetime
+
+
+class UserLine(NamedTuple):
+    id: int
+    email: str
+    name: str
+    region: str | None
+    active: bool
+    password_hash: str
+
+
+class WorkLine(NamedTuple):
+    """A case or a concern waiting on someone; `due` is when its running clock is due (None if none runs;
+    for a concern, only while its region's answer is awaited)."""
+
+    id: int
+    label: str       # a case's number, a concern's type
+    region: str
+    kind: str        # a case's type; "concern"
+    state: str
+    due: datetime | None
+
+
+class ConflictLine(NamedTuple):
+    id: int
+    email: str
+    case_id: int | None
+    region: str | None
+    participant: str | None
+    note: str | None
+
+
+class AdminUserLine(NamedTuple):
+    id: int
+    email: str
+    name: str
+    region: str | None
+    active: bool
+    roles: str  # comma-separated
+
+
+class RegionLine(NamedTuple):
+    code: str
+    name: str
+    metro: bool
+
+
+class _Filtered:
+    """`base` (a SELECT ending in `.limit(bindparam("limit"))`) narrowed by any of `conditions`; each
+    condition is given the parameter its value is bound to. One statement per combination of filters
+    given, built on first use: a handful of combinations occur."""
+
+    def __init__(self, base: Select, shape: type, **conditions: Callable[[BindParameter], ColumnElement[bool]]):
+        self._base, self._shape, self._conditions = base, shape, conditions
+        self._built: dict[frozenset[str], Select] = {}
+
+    def rows(self, db: Driver, *, limit: int, **filters: Any) -> list:
+        """The rows passing every filter whose value is not None."""
+        given = {name: value for name, value in filters.items() if value is not None}
+        return db.rows(self._statement(frozenset(given)), {**given, "limit": limit}, self._shape)
+
+    def _statement(self, names: frozenset[str]) -> Select:
+        if (built := self._built.get(names)) is None:
+            built = self._base.where(*(make(bindparam(name)) for name, make in self._conditions.items()
+                                       if name in names))
+            self._built[names] = built
+        return built
+
+
+def _late(now):
+    """Still awaiting the region's answer after its response was due."""
+    return (ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.response_due < now)
+
+
+_CASES = _Filtered(
+    select(*columns(CaseRow, *CaseLine._fields)).order_by(CaseRow.id).limit(bindparam("limit")), CaseLine,
+    review_id=lambda p: CaseRow.review_id == p, region=lambda p: CaseRow.region == p,
+    scope=lambda p: CaseRow.region == p, state=lambda p: CaseRow.state == p,
+    case_type=lambda p: CaseRow.case_type == p, after=lambda p: CaseRow.id > p)
+_CONCERNS = _Filtered(
+    select(*columns(ConcernRow, *ConcernLine._fields)).order_by(ConcernRow.id).limit(bindparam("limit")), ConcernLine,
+    case_id=lambda p: ConcernRow.case_id == p, region=lambda p: ConcernRow.region == p,
+    scope=lambda p: ConcernRow.region == p, state=lambda p: ConcernRow.state == p,
+    late_at=_late, not_late_at=lambda p: ~_late(p), after=lambda p: ConcernRow.id > p)
+_REVIEWS = _Filtered(
+    select(*columns(ReviewRow, *ReviewLine._fields)).order_by(ReviewRow.id).limit(bindparam("limit")), ReviewLine,
+    region=lambda p: ReviewRow.region == p, scope=lambda p: ReviewRow.region == p, after=lambda p: ReviewRow.id > p)
+_AUDIT = _Filtered(
+    select(*columns(AuditRecord, *AuditLine._fields)).order_by(AuditRecord.id).limit(bindparam("limit")), AuditLine,
+    entity=lambda p: AuditRecord.entity == p, entity_id=lambda p: AuditRecord.entity_id == p,
+    actor=lambda p: AuditRecord.actor == p, trigger=lambda p: AuditRecord.trigger == p,
+    since=lambda p: AuditRecord.at >= p, until=lambda p: AuditRecord.at <= p, after=lambda p: AuditRecord.id > p)
+_OPEN_DEADLINES = _Filtered(
+    select(*columns(Deadline, *DeadlineLine._fields)).where(Deadline.stopped_at.is_(None))
+    .order_by(Deadline.due_at, Deadline.id).limit(bindparam("limit")), DeadlineLine,
+    entity=lambda p: Deadline.entity == p, entity_id=lambda p: Deadline.entity_id == p)
+_OUTBOX = _Filtered(
+    select(*columns(OutboxMessage, *OutboxLine._fields)).order_by(OutboxMessage.id).limit(bindparam("limit")),
+    OutboxLine, status=lambda p: OutboxMessage.status == p)
+_COUNTS = (select(CaseRow.review_id, CaseRow.state, func.count())
+           .where(CaseRow.review_id.in_(bindparam("ids", expanding=True)))
+           .group_by(CaseRow.review_id, CaseRow.state))
+_ADMIN_USERS = select(User.id, User.email, User.name, User.region, User.active).order_by(User.email)
+_ALL_ROLES = select(UserRole.user_id, UserRole.role).order_by(UserRole.role)
+_ADMIN_CONFLICTS = (select(Conflict.id, User.email, Conflict.case_id, Conflict.region, Conflict.participant,
+                           Conflict.note).join(User, User.id == Conflict.user_id).order_by(Conflict.id))
+_REGIONS = select(RegionRow.code, RegionRow.name, RegionRow.metro).order_by(RegionRow.code)
+
+#: Case states whose next step belongs to the team leads.
+LEAD_STATES = [CaseState.SAMPLED, CaseState.SCREENED, CaseState.CB_OVERSIGHT, CaseState.FINALIZED]
+_WORK_CASE = (CaseRow.id, CaseRow.case_number, CaseRow.region, CaseRow.case_type, CaseRow.state)
+
+
+@cache
+def _work_case_queries(lead: bool, scoped: bool) -> tuple[Select, Select]:
+    """My work's two case statements for one shape of viewer, built once: cases with a running clock,
+    soonest due first; then the others, oldest first. (One query sorting every case of a team lead's by
+    due time, nulls last, cost most of the page.)"""
+    me = bindparam("me")
+    mine = [(getattr(CaseRow, assignee) == me) & (CaseRow.state == state) for state, assignee in CASE_ACTOR.items()]
+    if lead:
+        mine.append(CaseRow.state.in_(LEAD_STATES))
+    where = [or_(*mine)]
+    if scoped:
+        where.append(CaseRow.region == bindparam("region"))
+    running = (Deadline.entity == "case") & (Deadline.entity_id == CaseRow.id) & Deadline.stopped_at.is_(None)
+    timed = (select(*_WORK_CASE, Deadline.due_at).join(Deadline, running).where(*where)
+             .order_by(Deadline.due_at, Deadline.id).limit(bindparam("limit")))
+    untimed = (select(*_WORK_CASE, null()).where(*where, ~exists().where(running)).order_by(CaseRow.id)
+               .limit(bindparam("limit")))
+    return timed, untimed
+
+
+@cache
+def _work_concern_query(lead: bool, regional: bool) -> Select:
+    """Concerns awaiting a region's answer first, soonest due first; then those a team lead must act on."""
+    wanted = []
+    if lead:
+        wanted.append(ConcernRow.state.in_([ConcernState.REPORTED, ConcernState.RESPONDED]))
+    if regional:
+        wanted.append((ConcernRow.state == ConcernState.REGION_NOTIFIED) & (ConcernRow.region == bindparam("region")))
+    pending = ConcernRow.state == ConcernState.REGION_NOTIFIED
+    return (select(ConcernRow.id, ConcernRow.type, ConcernRow.region, null(),
+                   ConcernRow.state, case((pending, ConcernRow.response_due)))
+            .where(or_(*wanted)).order_by(~pending, ConcernRow.response_due, ConcernRow.id)
+            .limit(bindparam("limit")))
+
+
+class Views:
+    """The read side of one unit of work."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def cases(self, *, viewer: Actor, review_id: int | None = None, region: str | None = None,
+              state: str | None = None, case_type: str | None = None, after: int | None = None,
+              limit: int = 100) -> list[CaseLine]:
+        """Cases in id order, within the viewer's region; `after` is the id the previous page ended on."""
+        return _CASES.rows(self._db, limit=limit, review_id=review_id, region=region, scope=viewer.scope,
+                           state=state, case_type=case_type, after=after)
+
+    def concerns(self, *, viewer: Actor, now: datetime, region: str | None = None, state: str | None = None,
+                 overdue: bool | None = None, case_id: int | None = None, after: int | None = None,
+                 limit: int = 50) -> list[ConcernLine]:
+        """Concerns in id order, within the viewer's region; `overdue` True or False keeps only the late
+        ones or only the others."""
+        return _CONCERNS.rows(self._db, limit=limit, case_id=case_id, region=region, scope=viewer.scope,
+                              state=state, late_at=now if overdue is True else None,
+                              not_late_at=now if overdue is False else None, after=after)
+
+    def reviews(self, *, viewer: Actor, region: str | None = None, after: int | None = None,
+                limit: int = 50) -> list[ReviewLine]:
+        return _REVIEWS.rows(self._db, limit=limit, region=region, scope=viewer.scope, after=after)
+
+    def case_counts(self, review_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+        """Each review's cases counted by state, for a whole list of reviews in one read."""
+        counts: dict[int, dict[str, int]] = {review_id: {} for review_id in review_ids}
+        if counts:
+            for review_id, state, count in self._db.rows(_COUNTS, {"ids": list(counts)}):
+                counts[review_id][state] = count
+        return counts
+
+    def audit(self, *, entity: str | None = None, entity_id: int | None = None, actor: str | None = None,
+              trigger: str | None = None, since: datetime | None = None, until: datetime | None = None,
+              after: int | None = None, limit: int = 100) -> list[AuditLine]:
+        """Audit records in recording order, filtered; `after` is the id the previous page ended on."""
+        return _AUDIT.rows(self._db, limit=limit, entity=entity, entity_id=entity_id, actor=actor, trigger=trigger,
+                           since=since, until=until, after=after)
+
+    def audit_all(self, *, batch: int = 2000, **filters: Any) -> Iterator[AuditLine]:
+        """Every audit record passing the filters, read a page at a time (for exports)."""
+        after = None
+        while page := self.audit(after=after, limit=batch, **filters):
+            yield from page
+            after = page[-1].id
+
+    def open_deadlines(self, *, entity: str | None = None, entity_id: int | None = None,
+                       limit: int = 1_000_000) -> list[DeadlineLine]:
+        """Running clocks, soonest due first."""
+        return _OPEN_DEADLINES.rows(self._db, limit=limit, entity=entity, entity_id=entity_id)
+
+    def outbox(self, *, status: str | None = None, limit: int = 100_000) -> list[OutboxLine]:
+        return _OUTBOX.rows(self._db, limit=limit, status=status)
+
+    def work_cases(self, *, viewer: Actor, limit: int = 100) -> list[WorkLine]:
+        """The cases whose next step is the viewer's: the `limit` most urgent, overdue and soonest due first,
+        then the rest oldest first. In two ordered reads, each able to stop at `limit` rows."""
+        scope = viewer.scope
+        timed, untimed = _work_case_queries(viewer.has(Role.TEAM_LEAD), scope is not None)
+        params = {"me": viewer.email, "region": scope, "limit": limit}
+        found = self._db.rows(timed, params, WorkLine)
+        if len(found) < limit:
+            found += self._db.rows(untimed, params | {"limit": limit - len(found)}, WorkLine)
+        return found
+
+    def work_concerns(self, *, viewer: Actor, limit: int = 100) -> list[WorkLine]:
+        """The concerns whose next step is the viewer's (team leads; the region's leadership)."""
+        lead, regional = viewer.has(Role.TEAM_LEAD), viewer.has(Role.REGIONAL_LEADER)
+        if not (lead or regional):
+            return []
+        found = self._db.rows(_work_concern_query(lead, regional), {"region": viewer.region, "limit": limit},
+                              WorkLine)
+        return [line._replace(kind="concern") for line in found]
+
+    def users(self) -> list[AdminUserLine]:
+        roles: dict[int, list[str]] = {}
+        for user_id, role in self._db.rows(_ALL_ROLES):
+            roles.setdefault(user_id, []).append(role)
+        return [AdminUserLine(*row, ", ".join(roles.get(row[0], []))) for row in self._db.rows(_ADMIN_USERS)]
+
+    def conflicts(self) -> list[ConflictLine]:
+        return self._db.rows(_ADMIN_CONFLICTS, shape=ConflictLine)
+
+    def regions(self) -> list[RegionLine]:
+        return self._db.rows(_REGIONS, shape=RegionLine)
