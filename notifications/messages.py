@@ -101,7 +101,8 @@ class Recipients:
         return [*self.with_role(Role.REGIONAL_LEADER, concern.region), concern.notified_by]
 
 
-def deadline_notice(core, recipients: Recipients, *, deadline, step: Step, case, concern=None) -> tuple[dict, str] | None:
+def deadline_notice(core, recipients: Recipients, *, deadline, step: Step, case,
+                    concern=None) -> tuple[dict, str] | None:
     """A reminder, overdue notice or escalation of one deadline (of `case`, or of `concern` on `case`), and its
     headline for the sweep's report; None when nobody is to be told."""
     rule = core.reference.clocks[deadline.clock]

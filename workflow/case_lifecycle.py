@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from workflow import events
 from workflow.actors import SYSTEM, Actor, Directory

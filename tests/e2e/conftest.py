@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from services import concerns
 from services.core import bootstrap
 from services.setup import init_db
 from tests.conftest import IN_CI
@@ -63,10 +62,11 @@ class Site:
                                           child_id="CH-7", at=now)).id
             uow.commit()
         with core.uow() as uow:
-            handle(core, uow, FireCaseTrigger(case_id=self.case_id, trigger="screen", actor=staff.lead, fields={}, at=now))
+            handle(core, uow, FireCaseTrigger(case_id=self.case_id, trigger="screen", actor=staff.lead,
+                                              at=now))
             concern = handle(core, uow, RaiseConcern(actor=staff.reviewer, case_id=self.case_id, type="safety_issue",
                                       description="Unsafe sleeping arrangement for the infant.", at=now))
-            handle(core, uow, FireConcernTrigger(concern_id=concern.id, trigger="notify_region", actor=staff.lead, fields={},
+            handle(core, uow, FireConcernTrigger(concern_id=concern.id, trigger="notify_region", actor=staff.lead,
                           at=now - timedelta(minutes=1)))
             uow.commit()
         self.concern_id = concern.id

@@ -6,7 +6,6 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
 from models.tables import AuditRecord
-from services import cases
 from tests.integration.conftest import NOW, Staff, new_review, stored
 from web import create_app
 from services.bus import handle
@@ -17,7 +16,8 @@ from workflow.commands import FireCaseTrigger
 def history(core, staff):
     _, (case_id,) = new_review(core, staff.lead)
     with core.uow() as uow:
-        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger="screen", actor=staff.lead, fields={"notes": "ok"}, at=NOW))
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger="screen", actor=staff.lead,
+                                          fields={"notes": "ok"}, at=NOW))
         uow.commit()
     with stored(core) as session:
         return session.exec(select(AuditRecord).order_by(AuditRecord.id)).all()

@@ -9,7 +9,6 @@ from sqlmodel import select
 
 from models.database import BUSY_TIMEOUT_MS, _begin_immediate
 from models.tables import AuditRecord, CaseRow
-from services import cases
 from tests.integration.conftest import NOW, Staff, new_review, stored
 from workflow.errors import StaleVersion
 from services.bus import handle
@@ -23,7 +22,8 @@ def load_version(core, case_id):
 
 def attempt(core, case_id, trigger, actor, version, **fields):
     with core.uow() as uow:
-        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actor, fields=fields, version=version, at=NOW))
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actor, fields=fields,
+                                          version=version, at=NOW))
         uow.commit()
 
 
@@ -56,7 +56,7 @@ def test_the_database_refuses_the_loser_of_a_real_race(pg_core):
 
     def first():
         with pg_core.uow() as uow:
-            handle(pg_core, uow, FireCaseTrigger(case_id=case_id, trigger="screen", actor=staff.lead, fields={}, version=1,
+            handle(pg_core, uow, FireCaseTrigger(case_id=case_id, trigger="screen", actor=staff.lead, version=1,
                        at=NOW))
             first_flushed.set()
             second_loaded.wait(10)

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 from notifications.delivery import MailSettings
 from scheduler.runner import start_background, tick
-from services import cases
 from tests.integration.conftest import NOW, new_review
 from services.bus import handle
 from workflow.commands import FireCaseTrigger
@@ -15,7 +14,8 @@ def test_a_submitted_review_ends_as_an_overdue_e_mail_to_the_reviewer(core, staf
     for trigger, who, fields in [("screen", "lead", {}), ("assign", "lead", staff.assignment()),
                                  ("submit_review", "reviewer", {"review_date": "2026-11-19"})]:
         with core.uow() as uow:
-            handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=getattr(staff, who), fields=fields, at=NOW))
+            handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=getattr(staff, who),
+                                              fields=fields, at=NOW))
             uow.commit()
     core.clock = lambda: datetime.now(UTC)
     mail = MailSettings(server="127.0.0.1", port=smtp_server.port, sender="qareview@unit.test", timeout=3)

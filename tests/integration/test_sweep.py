@@ -18,7 +18,6 @@ from sqlmodel import func, select
 from models.tables import CaseRow, Deadline, OutboxMessage
 from notifications.render import rendered
 from scheduler.sweep import sweep
-from services import cases, concerns
 from tests.integration.conftest import NOW, Staff, new_review, stored
 from web import create_app
 from services.bus import handle
@@ -34,7 +33,8 @@ def end_of_day(y, m, d):
 
 def fire(core, case_id, trigger, actor, at, **fields):
     with core.uow() as uow:
-        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actor, fields=fields, at=at))
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger=trigger, actor=actor,
+                                                 fields=fields, at=at))
         uow.commit()
 
 
@@ -94,7 +94,8 @@ def test_a_concern_clock_restarts_when_more_is_asked_and_stops_with_the_response
              ("request_more", staff.lead, {"notes": "and the siblings?"}, NOW + timedelta(hours=5))]
     for trigger, actor, fields, at in steps:
         with core.uow() as uow:
-            handle(core, uow, FireConcernTrigger(concern_id=concern_id, trigger=trigger, actor=actor, fields=fields, at=at))
+            handle(core, uow, FireConcernTrigger(concern_id=concern_id, trigger=trigger, actor=actor,
+                                                 fields=fields, at=at))
             uow.commit()
     first, second = deadlines(core, entity="concern", entity_id=concern_id)
     assert first.stopped_at == NOW + timedelta(hours=3)
@@ -131,7 +132,7 @@ def test_concern_notices_go_to_the_regions_leaders_and_the_lead_who_notified(cor
     with core.uow() as uow:
         concern = handle(core, uow, RaiseConcern(actor=staff.reviewer, case_id=case_id, type="runaway",
                                   description="d", at=NOW))
-        handle(core, uow, FireConcernTrigger(concern_id=concern.id, trigger="notify_region", actor=staff.lead, fields={},
+        handle(core, uow, FireConcernTrigger(concern_id=concern.id, trigger="notify_region", actor=staff.lead,
                       at=NOW))
         uow.commit()
     report = sweep(core, now=NOW + timedelta(days=11))

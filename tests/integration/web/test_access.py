@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import Staff, stored
+from tests.integration.conftest import Staff
 
 PUBLIC = {"pages.login", "pages.health", "pages.static", "static", "api_session.create_session",
           "api-docs.openapi_json"}

@@ -4,7 +4,6 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from services import cases
 from tests.integration.conftest import NOW, Staff
 from services.bus import handle
 from workflow.commands import FireCaseTrigger
@@ -47,7 +46,8 @@ def test_unknown_fields_wrong_types_and_unknown_triggers_are_422(lead, unit, bod
 
 
 def test_a_trigger_the_state_does_not_offer_is_409_with_the_state_and_allowed_triggers(lead, unit):
-    details = error(lead.post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "finalize", "version": 1}),
+    details = error(lead.post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions",
+                              json={"trigger": "finalize", "version": 1}),
                     409, "transition_not_allowed")["details"]
     assert details == {"state": "sampled", "allowed_triggers": ["screen", "eliminate", "propose_elimination"]}
 
@@ -60,7 +60,8 @@ def test_a_stale_version_is_409_and_changes_nothing(lead, unit):
 
 
 def test_someone_elses_step_is_403(client_as, unit):
-    error(client_as("reviewer").post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions", json={"trigger": "screen", "version": 1}),
+    error(client_as("reviewer").post(f"/api/v1/cases/{unit.cases_3n[1]}/transitions",
+                                     json={"trigger": "screen", "version": 1}),
           403, "forbidden")
 
 

@@ -49,7 +49,6 @@ def test_my_work_shows_due_times_in_the_units_zone_soonest_first_and_marks_the_o
 def test_what_people_typed_is_shown_as_text_never_as_markup(app, client_as, unit):
     core = app.extensions["qareview"]
     with core.uow() as uow:
-        from services import cases
         case_id = handle(core, uow, AddCase(actor=unit.staff.lead, review_id=unit.review_3n, case_type="in_home",
                                  case_number='<b onclick="x()">7</b>&\'', at=NOW)).id
         uow.commit()
@@ -101,7 +100,6 @@ def test_the_audit_page_refuses_bad_dates_in_words(admin):
 
 
 def test_only_team_leads_see_what_a_deidentified_case_was_called(app, client_as, unit):
-    from services import cases
     from models.tables import CaseRow
     core = app.extensions["qareview"]
     case_id = unit.cases_3n[0]
@@ -110,7 +108,8 @@ def test_only_team_leads_see_what_a_deidentified_case_was_called(app, client_as,
         row.state, row.finalized_at = "finalized", core.now()
         session.commit()
     with core.uow() as uow:
-        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger="deidentify", actor=unit.staff.lead, fields={}, at=core.now()))
+        handle(core, uow, FireCaseTrigger(case_id=case_id, trigger="deidentify", actor=unit.staff.lead,
+                                          at=core.now()))
         uow.commit()
     assert "Before de-identification</dt><dd>case FC-000" in client_as("lead").get(f"/cases/{case_id}").data.decode()
     page = client_as("reviewer").get(f"/cases/{case_id}").data.decode()
