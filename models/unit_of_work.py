@@ -32,9 +32,9 @@ class UnitOfWork:
         db = Driver(self._engine.dialect.name, self._connect)
         #: Every entity loaded or added in this transaction: where the message bus finds their events.
         self.seen: list = []
-        self.cases = CaseRepository(db, self.seen)
-        self.concerns = ConcernRepository(db, self.seen)
         self.reviews = ReviewRepository(db, self.seen)
+        self.cases = CaseRepository(db, self.seen, self.reviews)
+        self.concerns = ConcernRepository(db, self.seen)
         self.people = PeopleRepository(db)
         self.regions = RegionRepository(db)
         self.deadlines = DeadlineRepository(db)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_type_hints
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, exists, func, null, or_, select
 
@@ -19,6 +19,9 @@ from models.driver import Driver
 from models.tables import (AuditRecord, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
                            ReviewRow, User, UserRole)
 from workflow.actors import Actor
+from workflow.case_lifecycle import CaseReview
+from workflow.concern_lifecycle import Concern
+from workflow.lifecycle import attributes
 from workflow.deadlines import CASE_ACTOR
 from workflow.roles import Role
 from workflow.states import CaseState, ConcernState
@@ -28,46 +31,15 @@ def columns(model: type, *names: str) -> list:
     return [model.__table__.c[name] for name in names]
 
 
-class CaseLine(NamedTuple):
-    id: int
-    review_id: int
-    region: str
-    case_type: str
-    case_number: str
-    state: str
-    version: int
-    child_id: str | None
-    worker: str | None
-    reviewer: str | None
-    first_qa: str | None
-    second_qa: str | None
-    returned_by: str | None
-    review_date: date | None
-    finalized_at: datetime | None
-    deidentified_at: datetime | None
-    elimination_reason: str | None
-    proposed_elimination_reason: str | None
-    proposed_elimination_notes: str | None
-    proposed_by: str | None
+def _line_of(entity_type: type) -> type:
+    """A NamedTuple of what an entity keeps, field by field: a list reads the entity's columns, no more."""
+    hints = get_type_hints(entity_type)
+    return NamedTuple(f"{entity_type.__name__}Line", [(name, hints[name]) for name in attributes(entity_type)])
 
 
-class ConcernLine(NamedTuple):
-    id: int
-    case_id: int
-    region: str
-    type: str
-    description: str
-    raised_by: str
-    state: str
-    version: int
-    notified_by: str | None
-    notified_at: datetime | None
-    response_due: datetime | None
-    corrective_action: str | None
-    systemic_issue: str | None
-    prevention_plan: str | None
-    responded_at: datetime | None
-    responded_late: bool
+#: A case or a concern as a list reads it: exactly the entity's attributes, so the domain can be asked about it.
+CaseLine = _line_of(CaseReview)
+ConcernLine = _line_of(Concern)
 
 
 class ReviewLine(NamedTuple):

@@ -65,10 +65,12 @@ def case_context(core: Core, uow, review_month: date, *, fields: Mapping[str, An
 def fire(command: FireCaseTrigger, *, uow, core: Core) -> CaseReview:
     """Apply one trigger to a case; the case as now stored. The UPDATE itself checks the version too,
     so a concurrent change is refused even after this check."""
-    case = get_case(uow, case_id=command.case_id, viewer=command.actor)
+    found = uow.cases.get_with_review(command.case_id)
+    if found is None or not command.actor.sees(found[0].region):
+        raise NotFound(f"no case {command.case_id}")
+    case, review = found
     if command.version is not None and command.version != case.version:
         raise StaleVersion(command.version, case.version)
-    review = uow.reviews.get(case.review_id)
     ctx = case_context(core, uow, review.review_month, fields=command.fields, now=command.at)
     CASE_LIFECYCLE.fire(case, command.trigger, actor=command.actor, fields=command.fields, ctx=ctx, now=command.at)
     uow.cases.save(case)

@@ -14,9 +14,10 @@ appended to the entity's `events`, for the message bus to handle, and returned.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from transitions import Machine
@@ -120,6 +121,12 @@ class Lifecycle:
         )
         entity.events.append(event)
         return event
+
+
+@cache
+def attributes(entity_type: type) -> tuple[str, ...]:
+    """What an entity keeps (and a repository stores): its dataclass fields but its `events`."""
+    return tuple(f.name for f in fields(entity_type) if f.name != "events")
 
 
 def _plain(transition: dict) -> dict:

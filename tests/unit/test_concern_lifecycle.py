@@ -102,3 +102,13 @@ def test_triggers_out_of_order_are_refused():
 def test_only_reviewers_and_team_leads_raise_concerns():
     with pytest.raises(Forbidden):
         raise_concern(case_id=1, region="3N", type="runaway", description="d", actor=LEADER_3N, now=T0)
+
+
+def test_a_response_names_the_systemic_issue_in_words_beside_the_plan_to_address_it():
+    c = concern()
+    fire(c, "notify_region", LEAD, T0)
+    fire(c, "respond", LEADER_3N, T0, corrective_action="Child moved to a kinship home.",
+         systemic_issue="  No kinship search before removal ", prevention_plan="Kinship search within 48 hours.")
+    assert (c.systemic_issue, c.prevention_plan) == ("No kinship search before removal",
+                                                     "Kinship search within 48 hours.")
+    assert [e.trigger for e in c.events] == ["raise", "notify_region", "respond"]   # for the message bus

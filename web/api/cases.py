@@ -7,17 +7,16 @@ from services.bus import execute
 from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
 from web.api.schemas import (CaseQuerySchema, CaseReadSchema, HistoryItemSchema, PageQuerySchema,
                              transition_request_schema, page_of)
-from workflow.case_lifecycle import CASE_LIFECYCLE
+from workflow.case_lifecycle import CASE_LIFECYCLE, CaseReview
 from workflow.commands import FireCaseTrigger
+from workflow.lifecycle import attributes
 
 blp = Blueprint("api_cases", __name__, description="Case reviews and their lifecycle")
 
 CaseTransitionRequestSchema = transition_request_schema("CaseTransitionRequestSchema", CASE_LIFECYCLE)
 MASK = "(masked)"
-#: What the answer shows of a case as stored (the rest is computed below).
-_STORED = ("id", "state", "case_type", "region", "review_id", "version", "case_number", "child_id", "worker",
-           "reviewer", "first_qa", "second_qa", "returned_by", "review_date", "elimination_reason",
-           "finalized_at", "deidentified_at")
+#: What the answer shows of the stored entity (the rest is computed below).
+_STORED = tuple(name for name in CaseReadSchema().fields if name in attributes(CaseReview))
 
 
 def present(case, viewer=None, c=None) -> dict:

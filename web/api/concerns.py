@@ -8,15 +8,14 @@ from web.api.common import after_cursor, caller, core, login_required, page, tri
 from web.api.schemas import (ConcernCreateSchema, ConcernQuerySchema, ConcernReadSchema, page_of,
                              transition_request_schema)
 from workflow.commands import FireConcernTrigger, RaiseConcern
-from workflow.concern_lifecycle import CONCERN_LIFECYCLE
+from workflow.concern_lifecycle import CONCERN_LIFECYCLE, Concern
+from workflow.lifecycle import attributes
 
 blp = Blueprint("api_concerns", __name__, description="Concerns (corrective actions)")
 
 ConcernTransitionRequestSchema = transition_request_schema("ConcernTransitionRequestSchema", CONCERN_LIFECYCLE)
-#: What the answer shows of a concern as stored (the rest is computed below).
-_STORED = ("id", "case_id", "region", "type", "description", "state", "version", "raised_by", "notified_by",
-           "notified_at", "response_due", "corrective_action", "systemic_issue", "prevention_plan", "responded_at",
-           "responded_late")
+#: What the answer shows of the stored entity (the rest is computed below).
+_STORED = tuple(name for name in ConcernReadSchema().fields if name in attributes(Concern))
 
 
 def present(concern, viewer=None, now=None) -> dict:
