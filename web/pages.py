@@ -160,13 +160,17 @@ def _act(command, page: str, **ids):
     return redirect(url_for(page, **ids))
 
 
+def _fire(command: type, lifecycle, page: str, **ids):
+    """Fire the posted trigger with the fields its declaration names, then show the page again."""
+    trigger = request.form.get("trigger", "")
+    return _act(command(**ids, trigger=trigger, actor=current_user.actor, at=core().now(),
+                        fields=_form_fields(lifecycle, trigger), version=_version()), page, **ids)
+
+
 @blueprint.post("/cases/<id:case_id>/fire")
 @login_required
 def case_fire(case_id: int):
-    trigger = request.form.get("trigger", "")
-    return _act(FireCaseTrigger(case_id=case_id, trigger=trigger, actor=current_user.actor, at=core().now(),
-                                fields=_form_fields(CASE_LIFECYCLE, trigger), version=_version()),
-                ".case_page", case_id=case_id)
+    return _fire(FireCaseTrigger, CASE_LIFECYCLE, ".case_page", case_id=case_id)
 
 
 def _explain(error: DomainError) -> str:
@@ -222,10 +226,7 @@ def concern_page(concern_id: int):
 @blueprint.post("/concerns/<id:concern_id>/fire")
 @login_required
 def concern_fire(concern_id: int):
-    trigger = request.form.get("trigger", "")
-    return _act(FireConcernTrigger(concern_id=concern_id, trigger=trigger, actor=current_user.actor, at=core().now(),
-                                   fields=_form_fields(CONCERN_LIFECYCLE, trigger), version=_version()),
-                ".concern_page", concern_id=concern_id)
+    return _fire(FireConcernTrigger, CONCERN_LIFECYCLE, ".concern_page", concern_id=concern_id)
 
 
 def _audit_query():

@@ -135,61 +135,61 @@ def _value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
     return value or None, None
 
 
-# The commands. `version` is the version of the entity the caller last saw: a stale one is refused.
-# Internal callers that read the entity in the same transaction (the demo, the sweep) may leave it None.
+# The commands: each names who asks (`actor`) and when (`at`), keyword by keyword.
 
-@dataclass(frozen=True)
-class FireCaseTrigger:
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    actor: Actor
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class FireTrigger(Command):
+    """Fire one trigger with its fields. `version` is the version of the entity the caller last saw: a
+    stale one is refused. Internal callers that read the entity in the same transaction (the demo, the
+    sweep) may leave it None; the API and the pages always send it."""
+
+    trigger: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FireCaseTrigger(FireTrigger):
     case_id: int
-    trigger: str
-    actor: Actor
-    at: datetime
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    version: int | None = None
 
 
-@dataclass(frozen=True)
-class FireConcernTrigger:
+@dataclass(frozen=True, kw_only=True)
+class FireConcernTrigger(FireTrigger):
     concern_id: int
-    trigger: str
-    actor: Actor
-    at: datetime
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    version: int | None = None
 
 
-@dataclass(frozen=True)
-class AddCase:
+@dataclass(frozen=True, kw_only=True)
+class AddCase(Command):
     """A case added to a review by hand (team lead), in `sampled`."""
 
     review_id: int
     case_type: str
     case_number: str
-    actor: Actor
-    at: datetime
     worker: str | None = None
     child_id: str | None = None
 
 
-@dataclass(frozen=True)
-class PlanReview:
+@dataclass(frozen=True, kw_only=True)
+class PlanReview(Command):
     region: str
     review_month: str
     kind: str
-    actor: Actor
-    at: datetime
 
 
-@dataclass(frozen=True)
-class RaiseConcern:
+@dataclass(frozen=True, kw_only=True)
+class RaiseConcern(Command):
     case_id: int
     type: str
     description: str
-    actor: Actor
-    at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SweepDeadlines:
     """Record the notices due at `at` for one batch of deadlines (those in `skip` aside)."""
 
