@@ -1,9 +1,10 @@
 """Delivering the outbox over SMTP: retried with exponential backoff, never dropped.
 
 Messages are claimed with a lease (their next attempt is pushed past it) and the claim is committed
-before any network I/O, so a sender that dies mid-batch leaves its messages to be retried when the
-lease runs out. SMTP cannot be exactly-once; the Message-ID derived from the outbox key lets mail
-clients fold the rare repeat.
+before any network I/O; each message is marked sent in its own transaction the moment the server took
+it. So a sender that dies mid-batch leaves the rest to be retried when the lease runs out, and repeats
+at most the one message in flight. SMTP itself cannot be exactly-once: that repeat carries the same
+Message-ID (made from the outbox key), so the receiving side can tell it is the same message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 
 from notifications.render import Message, rendered
@@ -54,6 +55,11 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
+def message_id(key: str) -> str:
+    """The same for every copy of one outbox message, so a repeat after a crash is recognisably the same."""
+    return f"<{key.replace(':', '.')}@qareview>"
+
+
 def compose(message, content: Message, sender: str) -> EmailMessage:
     """The e-mail of an outbox message (its key, recipients and time) with its rendered content."""
     email = EmailMessage()
@@ -61,7 +67,7 @@ def compose(message, content: Message, sender: str) -> EmailMessage:
     email["To"] = ", ".join(message.recipients.split(","))
     email["Subject"] = content.subject
     email["Date"] = format_datetime(message.created_at)
-    email["Message-ID"] = make_msgid(idstring=message.key.replace(":", "."), domain="qareview")
+    email["Message-ID"] = message_id(message.key)
     email.set_content(content.text)
     email.add_alternative(content.html, subtype="html")
     return email
@@ -77,15 +83,25 @@ def _permanent(error: Exception) -> bool:
 
 
 def deliver(units: Callable[[], Any], mail: MailSettings, *, now: datetime, batch: int = 100) -> DeliveryReport:
-    """One delivery pass over what is pending; `units()` opens a unit of work (the core's `uow`)."""
+    """Deliver everything pending at `now`, `batch` messages at a time, so a backlog drains at the server's
+    speed; `units()` opens a unit of work (the core's `uow`)."""
     report = DeliveryReport()
-    claimed: list[tuple[Any, Message]] = []
+    while claimed := _claim(units, now, batch, report):
+        if not _send(units, mail, now, claimed, report):
+            break  # the server is unreachable: what is left waits for its retry
+    return report
+
+
+def _claim(units, now: datetime, batch: int, report: DeliveryReport) -> list[tuple[Any, Message]] | None:
+    """The next batch, leased and rendered (None when nothing was pending); a message that cannot be rendered
+    has failed (waiting will not fix a template), and says why."""
+    claimed = []
     with units() as uow:
-        for message in uow.outbox.claim(now=now, limit=batch, lease=LEASE):
+        found = uow.outbox.claim(now=now, limit=batch, lease=LEASE)
+        for message in found:
             try:
                 content = rendered(message)
             except Exception as error:  # noqa: BLE001 - any template or value fault ends this one message only
-                # waiting will not fix a template: the message has failed, and says why
                 uow.outbox.failed(message.id, error=f"cannot render: {_describe(error)}")
                 report.failed.append(f"({message.template}: {message.key})")
                 continue
@@ -93,39 +109,48 @@ def deliver(units: Callable[[], Any], mail: MailSettings, *, now: datetime, batc
                 uow.outbox.rendered(message.id, subject=content.subject, text=content.text, html=content.html)
             claimed.append((message, content))
         uow.commit()
-    if not claimed:
-        return report
-    outcomes: dict[int, Exception | None] = {}
-    refusals: dict[int, str] = {}
+    return claimed if found else None
+
+
+def _send(units, mail: MailSettings, now: datetime, claimed: list[tuple[Any, Message]],
+          report: DeliveryReport) -> bool:
+    """Send each claimed message, recording each outcome as soon as it is known; False if the server could
+    not be reached or went away."""
+    left = list(claimed)
     try:
         with _connect(mail) as smtp:
-            for message, content in claimed:
+            while left:
+                message, content = left[0]
                 try:
                     refused = smtp.send_message(compose(message, content, mail.sender))
-                    outcomes[message.id] = None
-                    if refused:  # delivered to the others; say who did not get it
-                        refusals[message.id] = f"refused: {', '.join(sorted(refused))}"
-                except (smtplib.SMTPException, OSError) as error:
-                    outcomes[message.id] = error
-                    if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
-                        break
-    except (smtplib.SMTPException, OSError) as error:  # could not reach or greet the server
-        for message, _ in claimed:
-            outcomes.setdefault(message.id, error)
+                except (smtplib.SMTPServerDisconnected, OSError):
+                    raise
+                except smtplib.SMTPException as error:
+                    _record(units, now, message, content, error, report)
+                else:  # delivered to the others, when some were refused: say who did not get it
+                    note = f"refused: {', '.join(sorted(refused))}" if refused else None
+                    _record(units, now, message, content, None, report, note=note)
+                left.pop(0)
+    except (smtplib.SMTPException, OSError) as error:  # could not reach the server, or lost it
+        for message, content in left:
+            _record(units, now, message, content, error, report)
+        return False
+    return True
+
+
+def _record(units, now: datetime, message, content: Message, error: Exception | None, report: DeliveryReport,
+            note: str | None = None) -> None:
     with units() as uow:
-        for message, content in claimed:
-            error = outcomes.get(message.id, ConnectionError("connection lost before sending"))
-            if error is None:
-                uow.outbox.sent(message.id, at=now, note=refusals.get(message.id))
-                report.sent.append(content.subject)
-            elif _permanent(error) or message.attempts >= MAX_ATTEMPTS:
-                uow.outbox.failed(message.id, error=_describe(error))
-                report.failed.append(content.subject)
-            else:
-                uow.outbox.retry(message.id, at=now + backoff(message.attempts), error=_describe(error))
-                report.retrying.append(content.subject)
+        if error is None:
+            uow.outbox.sent(message.id, at=now, note=note)
+            report.sent.append(content.subject)
+        elif _permanent(error) or message.attempts >= MAX_ATTEMPTS:
+            uow.outbox.failed(message.id, error=_describe(error))
+            report.failed.append(content.subject)
+        else:
+            uow.outbox.retry(message.id, at=now + backoff(message.attempts), error=_describe(error))
+            report.retrying.append(content.subject)
         uow.commit()
-    return report
 
 
 def _describe(error: Exception) -> str:

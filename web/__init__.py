@@ -25,8 +25,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     ensure_ready(core)
 
-    from web import api, auth, cli, errors, pages, security
+    from web import api, auth, cli, errors, guards, pages, security
     errors.register(app)
+    guards.init(app)
     auth.init(app)
     api.init(app)
     app.register_blueprint(pages.blueprint)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -41,6 +42,15 @@ def globals_for_templates():
     return {"now": core().now().astimezone(core().calendar.tz), "Role": Role}
 
 
+def same_site_path(target: str) -> str | None:
+    """`target` if it is a path on this site, else None. Browsers drop tabs and newlines from a URL and read
+    a backslash as a slash: a path with any of them, or starting "//", could lead to another host."""
+    if not target.startswith("/") or target.startswith("//") or any(c in target for c in "\\\t\r\n"):
+        return None
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) and all(ord(c) >= 0x20 for c in target) else None
+
+
 @blueprint.get("/health")
 def health():
     """Liveness, and the framework's floor in benchmarks."""
@@ -58,8 +68,7 @@ def login():
             return render_template("login.html", error=str(throttled)), 429
         if user is not None:
             login_user(for_login(user))
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".home"))
+            return redirect(same_site_path(request.args.get("next", "")) or url_for(".home"))
         error = "Wrong e-mail or password."
     return render_template("login.html", error=error), 401 if error else 200
 
@@ -235,8 +244,10 @@ def _audit_query():
     try:
         since_at = datetime.fromisoformat(since).replace(tzinfo=core().calendar.tz) if since else None
         until_at = datetime.fromisoformat(until).replace(tzinfo=core().calendar.tz) if until else None
-    except ValueError:
-        abort(422, description="dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+        for moment in filter(None, (since_at, until_at)):
+            moment.astimezone(UTC)  # a moment the database can hold (9999-12-31 23:59 local is past year 9999)
+    except (ValueError, OverflowError):
+        abort(422, description="dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM, from year 1 to 9999")
     return {"entity": args.get("entity") or None, "actor": args.get("actor") or None,
             "trigger": args.get("trigger") or None, "since": since_at, "until": until_at}
 
@@ -250,6 +261,12 @@ def audit_page():
     return render_template("audit.html", records=rows, args=request.args)
 
 
+def csv_cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula (=, +, -, @, a tab or a carriage return first) is kept as
+    text: a leading apostrophe tells the spreadsheet so."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @blueprint.get("/audit.csv")
 @roles_required(Role.AUDITOR, Role.ADMIN)
 def audit_export():
@@ -259,8 +276,8 @@ def audit_export():
     writer.writerow(["id", "entity", "entity_id", "from", "to", "trigger", "actor", "at", "notes", "hash"])
     with core().uow(write=False) as uow:
         for r in uow.views.audit_all(**query):
-            writer.writerow([r.id, r.entity, r.entity_id, r.from_state, r.to_state, r.trigger, r.actor,
-                             r.at.isoformat(), r.notes or "", r.record_hash])
+            writer.writerow([r.id, r.entity, r.entity_id, r.from_state, r.to_state, r.trigger, csv_cell(r.actor),
+                             r.at.isoformat(), csv_cell(r.notes or ""), r.record_hash])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=qareview-audit.csv"})
 

@@ -1,6 +1,6 @@
 """CSRF on every form, and strict security headers on every response."""
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -23,6 +23,8 @@ def init(app: Flask) -> None:
     @app.after_request
     def secure(response):
         response.headers.update({k: v for k, v in HEADERS.items() if k not in response.headers})
+        if not request.path.startswith("/static/"):  # case data must not stay in a shared or browser cache
+            response.headers.setdefault("Cache-Control", "no-store")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -178,6 +178,7 @@ class Mailbox:
 
     def __init__(self):
         self.messages = []
+        self.delay = 0.0  # seconds each message takes to be accepted: a slow server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("bounce"):
@@ -186,7 +187,10 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        import asyncio
         from email import message_from_bytes, policy
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append((sorted(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
         return "250 Message accepted for delivery"
 

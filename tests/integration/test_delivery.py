@@ -1,6 +1,12 @@
 """The outbox reaches a real SMTP server; nothing is lost when it is down; hopeless mail ends as failed."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -9,6 +15,8 @@ from models.tables import OutboxMessage
 from notifications.delivery import LEASE, MAX_ATTEMPTS, MailSettings, backoff, deliver
 from notifications.messages import message
 from tests.integration.conftest import NOW, SmtpServer, stored
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def queue(core, *recipients, key="k1", headline="Reminder", template="case_step", notes="Please finalize."):
@@ -125,3 +133,34 @@ def test_a_message_that_cannot_be_rendered_fails_at_once_and_says_why(core, smtp
     assert broken.status == "failed"
     assert "cannot render" in broken.last_error and "no_such_template" in broken.last_error
     assert len(smtp_server.mailbox.messages) == 1
+
+
+def test_a_sender_killed_mid_batch_repeats_at_most_the_message_in_flight_and_under_the_same_message_id(
+        core, database_url, smtp_server):
+    for n in range(40):
+        queue(core, "rita@qa.test", key=f"m{n}", headline=f"notice {n}")
+    smtp_server.mailbox.delay = 0.02
+    child = subprocess.Popen([sys.executable, "-m", "tests.integration.deliverer", database_url,
+                              str(smtp_server.port), NOW.isoformat()], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.stdout.readline().strip() == "ready"
+    give_up = time.monotonic() + 30
+    while len(smtp_server.mailbox.messages) < 10 and time.monotonic() < give_up:
+        time.sleep(0.005)                                  # until a quarter of the batch is out
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
+    smtp_server.mailbox.delay = 0
+    deliver(core.uow, mail(smtp_server), now=NOW + LEASE)   # the next pass, once the lease ran out
+    received: dict[str, set[str]] = {}
+    for _, message in smtp_server.mailbox.messages:
+        received.setdefault(message["Subject"], set()).add(message["Message-ID"])
+    assert len(received) == 40                              # every message arrived
+    assert all(len(ids) == 1 for ids in received.values())  # a repeat is the same message
+    assert len(smtp_server.mailbox.messages) <= 41          # and only the one in flight is repeated
+    assert {m.status for m in outbox(core)} == {"sent"}
+
+
+def test_a_backlog_drains_in_one_pass_whatever_its_size(core, smtp_server):
+    for n in range(250):
+        queue(core, "rita@qa.test", key=f"b{n}", headline=f"notice {n}")
+    assert len(deliver(core.uow, mail(smtp_server), now=NOW).sent) == 250

@@ -1,8 +1,9 @@
 """Request and response schemas, named by intent. A trigger request's fields come from the commands' declaration."""
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from workflow.commands import NAME_MAX, TEXT_MAX, FieldSpec, Kind
 from workflow.lifecycle import Lifecycle
@@ -41,8 +42,8 @@ class ErrorSchema(Schema):
 
 
 class SessionCreateSchema(Schema):
-    email = fields.String(required=True)
-    password = fields.String(required=True)
+    email = fields.String(required=True, validate=validate.Length(max=NAME_MAX))
+    password = fields.String(required=True, validate=validate.Length(max=NAME_MAX))
 
 
 class MeSchema(Schema):
@@ -89,7 +90,7 @@ class CaseReadSchema(Schema):
 
 class CaseQuerySchema(PageQuerySchema):
     review = Id()
-    region = fields.String()
+    region = fields.String(validate=validate.Length(max=NAME_MAX))
     state = fields.String(validate=validate.OneOf([s.value for s in CaseState]))
     case_type = fields.String(validate=validate.OneOf([t.value for t in CaseType]))
 
@@ -140,13 +141,21 @@ class AuditItemSchema(HistoryItemSchema):
     entity_id = fields.Integer(allow_none=True)
 
 
+def storable_moment(value: datetime) -> None:
+    """A moment the database can hold: one that is still a moment in UTC (year 1 at +14:00 is not)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValidationError("out of range") from error
+
+
 class AuditQuerySchema(PageQuerySchema):
     entity = fields.String(validate=validate.OneOf(["case", "review", "concern"]))
     entity_id = Id()
-    actor = fields.String()
-    trigger = fields.String()
-    since = fields.AwareDateTime(ISO, metadata={"description": "ISO-8601 with offset"})
-    until = fields.AwareDateTime(ISO)
+    actor = fields.String(validate=validate.Length(max=NAME_MAX))
+    trigger = fields.String(validate=validate.Length(max=NAME_MAX))
+    since = fields.AwareDateTime(ISO, validate=storable_moment, metadata={"description": "ISO-8601 with offset"})
+    until = fields.AwareDateTime(ISO, validate=storable_moment)
 
 
 class ConcernCreateSchema(Schema):
@@ -178,7 +187,7 @@ class ConcernReadSchema(Schema):
 
 
 class ConcernQuerySchema(PageQuerySchema):
-    region = fields.String()
+    region = fields.String(validate=validate.Length(max=NAME_MAX))
     state = fields.String(validate=validate.OneOf([s.value for s in ConcernState]))
     overdue = fields.Boolean()
 
@@ -207,7 +216,7 @@ class ReviewReadSchema(Schema):
 
 
 class ReviewQuerySchema(PageQuerySchema):
-    region = fields.String()
+    region = fields.String(validate=validate.Length(max=NAME_MAX))
 
 
 class CaseCreateSchema(Schema):
