@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Execution option asking SQLite to take the write lock when the transaction begins.
@@ -19,11 +21,26 @@ BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
+        _private(make_url(url).database)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                                **kwargs)
         _sqlite_transactions(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _private(database: str | None) -> None:
+    """The database file readable by its owner only (it holds child and worker ids): created so if new,
+    tightened if not. SQLite gives its WAL and shared-memory files the database file's permissions."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 def _sqlite_transactions(engine: Engine) -> None:
@@ -107,3 +124,22 @@ def is_migrated(engine: Engine) -> bool:
     """Whether this database has been given a schema at all."""
     with engine.connect() as connection:
         return inspect(connection).has_table("alembic_version")
+
+
+def backup(engine: Engine, target: Path) -> None:
+    """A consistent copy of the database while it serves: SQLite's online backup into a new file (owner-only,
+    like the database), or pg_dump's custom format on PostgreSQL (restore with pg_restore)."""
+    target = Path(target)
+    if engine.dialect.name == "sqlite":
+        _private(str(target))
+        with engine.connect() as connection:
+            source = connection.connection.driver_connection
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+        return
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", f"--dbname={url}"],
+                   check=True, capture_output=True, text=True)

@@ -172,9 +172,9 @@ _CONFLICTS = (select(Conflict.user_id, Conflict.case_id, Conflict.region, Confli
 _WITH_ROLE = (select(User.email).join(UserRole, UserRole.user_id == User.id)
               .where(UserRole.role == bindparam("role"), User.active).order_by(User.email))
 _WITH_ROLE_IN = _WITH_ROLE.where(User.region == bindparam("region"))
-_FAILURES = {key: select(func.count(), func.min(LoginFailure.at)).where(
-    LoginFailure.at > bindparam("since"), getattr(LoginFailure, key) == bindparam("value"))
-    for key in ("email", "address")}
+_FAILURES = select(func.count(), func.min(LoginFailure.at)).where(
+    LoginFailure.at > bindparam("since"), LoginFailure.address == bindparam("address"))
+_FAILURES_OF_ACCOUNT = _FAILURES.where(LoginFailure.email == bindparam("email"))
 
 
 class PeopleRepository:
@@ -241,11 +241,11 @@ class PeopleRepository:
         return self._db.insert(Conflict, {"user_id": user_id, "case_id": case_id, "region": region,
                                           "participant": participant, "note": note})
 
-    def failed_logins(self, *, since: datetime, email: str | None = None,
-                      address: str | None = None) -> tuple[int, datetime | None]:
-        """How many logins failed since then for this account (or from this address), and the oldest."""
-        key, value = ("email", email) if email is not None else ("address", address)
-        return self._db.rows(_FAILURES[key], {"since": since, "value": value})[0]
+    def failed_logins(self, *, since: datetime, address: str, email: str | None = None) -> tuple[int, datetime | None]:
+        """How many logins failed since then from this address (for this account, when given), and the oldest."""
+        if email is None:
+            return self._db.rows(_FAILURES, {"since": since, "address": address})[0]
+        return self._db.rows(_FAILURES_OF_ACCOUNT, {"since": since, "address": address, "email": email})[0]
 
     def record_failed_login(self, *, email: str, address: str, at: datetime) -> None:
         self._db.insert(LoginFailure, {"email": email, "address": address, "at": at})

@@ -247,6 +247,10 @@ class Views:
     def __init__(self, db: Driver):
         self._db = db
 
+    def alive(self) -> bool:
+        """The database answers a statement."""
+        return self._db.execute("SELECT 1").fetchone() is not None
+
     def cases(self, *, viewer: Actor, review_id: int | None = None, region: str | None = None,
               state: str | None = None, case_type: str | None = None, after: int | None = None,
               limit: int = 100) -> list[CaseLine]:

@@ -1,4 +1,6 @@
-"""Logging in, throttled: failed attempts count per account and per address; successes never count."""
+"""Logging in, throttled: failed attempts count per account from one address, and per address; successes
+never count. So someone failing to guess a person's password locks out only themselves (their address, or
+that account from their address), never the person from their own address."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from services import people
 from services.core import Core
 
 WINDOW = timedelta(minutes=15)
-PER_ACCOUNT = 5
+#: Failures allowed within the window for one account from one address, and from one address in all.
+PER_ACCOUNT_AND_ADDRESS = 5
 PER_ADDRESS = 20
 
 
@@ -22,11 +25,12 @@ class Throttled(Exception):
 
 def log_in(core: Core, *, email: str, password: str, address: str, now: datetime):
     """The user these credentials belong to (a UserLine), or None; Throttled before even checking when
-    too many attempts on this account or from this address failed within the window."""
+    too many attempts on this account from this address, or from this address, failed within the window."""
     email = people.normalize_email(email if isinstance(email, str) else "")
     since = now - WINDOW
     with core.uow() as uow:
-        for (count, oldest), limit in ((uow.people.failed_logins(since=since, email=email), PER_ACCOUNT),
+        for (count, oldest), limit in ((uow.people.failed_logins(since=since, email=email, address=address),
+                                        PER_ACCOUNT_AND_ADDRESS),
                                        (uow.people.failed_logins(since=since, address=address), PER_ADDRESS)):
             if count >= limit:
                 raise Throttled(max(int((oldest + WINDOW - now).total_seconds()), 1))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from models.database import backup as copy_database
 from models.database import is_migrated, migrate
 from services.core import Core
 
@@ -21,3 +24,8 @@ def ensure_ready(core: Core) -> None:
     """An empty database (the embedded default on first start) gets its schema and reference data."""
     if not is_migrated(core.engine):
         init_db(core)
+
+
+def backup(core: Core, target: Path) -> None:
+    """A consistent copy of the database, taken while the service runs (README: "Backups")."""
+    copy_database(core.engine, target)

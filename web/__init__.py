@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.core import bootstrap
 from services.setup import ensure_ready
@@ -24,6 +25,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         public_url=settings["PUBLIC_URL"],
     )
     ensure_ready(core)
+
+    if settings["TRUSTED_PROXIES"]:  # behind them, the client's address is the one they forward
+        hops = int(settings["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from web import api, auth, cli, errors, guards, pages, security
     errors.register(app)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -16,7 +18,7 @@ from scheduler.sweep import sweep
 from services import demo as demo_data
 from services import people
 from services.core import Core
-from services.setup import init_db
+from services.setup import backup, init_db
 from workflow.errors import DomainError
 from workflow.roles import Role
 from workflow.states import OutboxStatus
@@ -208,7 +210,22 @@ def scheduler_command() -> None:
     run_forever(core(), MailSettings.from_config(current_app.config), seconds)
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Write a consistent copy of the database to TARGET while the service runs (see the README to restore)."""
+    if target.exists():
+        raise click.BadParameter(f"{target} exists: choose a new file", param_hint="TARGET")
+    try:
+        backup(core(), target)
+    except subprocess.CalledProcessError as error:
+        click.echo(f"error: pg_dump failed: {error.stderr.strip()}", err=True)
+        sys.exit(1)
+    click.echo(f"backup written to {target} ({target.stat().st_size} bytes)")
+
+
 def register(app: Flask) -> None:
     for command in (init_db_command, demo_command, serve_command, users_group, audit_group, sweep_command,
-                    deadlines_command, outbox_command, scheduler_command):
+                    deadlines_command, outbox_command, scheduler_command, backup_command):
         app.cli.add_command(command)

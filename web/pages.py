@@ -7,7 +7,8 @@ import io
 from urllib.parse import urlsplit
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from services import cases, concerns, people, reviews
@@ -53,8 +54,20 @@ def same_site_path(target: str) -> str | None:
 
 @blueprint.get("/health")
 def health():
-    """Liveness, and the framework's floor in benchmarks."""
+    """Liveness (the process answers), and the framework's floor in benchmarks."""
     return jsonify(status="ok")
+
+
+@blueprint.get("/ready")
+def ready():
+    """Readiness: the database answers too (a load balancer sends no one here while it does not)."""
+    try:
+        with core().uow(write=False) as uow:
+            uow.views.alive()
+    except Exception:  # noqa: BLE001 - whatever the driver says, the database cannot be reached
+        current_app.logger.exception("the database does not answer")
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ready", database="ok")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 """The command line, run through the app's own CLI runner so create_app's overrides hold."""
 
+import os
 import re
 
 import pytest
@@ -121,3 +122,38 @@ def test_demo_is_the_same_on_every_run_relative_to_today(tmp_path):
     assert snapshots[0] == snapshots[1]
     deidentified = [number for number, state, _ in snapshots[0][0] if state == "deidentified"]
     assert len(deidentified) == 1 and re.fullmatch(r"[A-Z0-9]{10}", deidentified[0])
+
+
+def test_a_backup_taken_while_serving_restores_to_an_instance_whose_chain_verifies(app, database_url, tmp_path):
+    import subprocess
+
+    import psycopg
+
+    from tests.conftest import POSTGRES_ADMIN
+    run(app, "demo")
+    before = snapshot(app)
+    target = tmp_path / "backup.dump"
+    result = run(app, "backup", str(target))
+    assert result.exit_code == 0, result.output
+    assert run(app, "backup", str(target)).exit_code != 0           # never overwrites
+    if database_url.startswith("sqlite"):
+        restored_url = f"sqlite:///{target}"                      # restore: the copy is the database
+    else:
+        name = f"qareview_restored_{os.getpid()}"
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+        subprocess.run(["pg_restore", "--no-owner", f"--dbname={base}/{name}", str(target)], check=True)
+        restored_url = f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    restored = create_app({"DATABASE_URL": restored_url, "TESTING": True, "SCHEDULER_ENABLED": False,
+                           "PASSWORD_HASH_PROFILE": "fast"})
+    try:
+        verified = run(restored, "audit", "verify")
+        assert verified.exit_code == 0 and "intact" in verified.output
+        assert snapshot(restored) == before
+    finally:
+        restored.extensions["qareview"].engine.dispose()
+        if not database_url.startswith("sqlite"):
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -6,7 +6,7 @@ import pytest
 
 from tests.integration.conftest import Staff
 
-PUBLIC = {"pages.login", "pages.health", "pages.static", "static", "api_session.create_session",
+PUBLIC = {"pages.login", "pages.health", "pages.ready", "pages.static", "static", "api_session.create_session",
           "api-docs.openapi_json"}
 
 

@@ -179,8 +179,9 @@ def test_concerns_answer_with_their_clock_and_overdue_flag(app, lead, unit, clie
 def test_login_throttling_counts_failures_per_account_never_successes(app, unit):
     client = app.test_client()
 
-    def attempt(password, email="qa1@qa.test"):
-        return client.post("/api/v1/session", json={"email": email, "password": password})
+    def attempt(password, email="qa1@qa.test", address="10.0.0.1"):
+        return client.post("/api/v1/session", json={"email": email, "password": password},
+                           environ_base={"REMOTE_ADDR": address})
 
     for _ in range(6):
         assert attempt("correct horse").status_code == 200   # successes never count
@@ -190,6 +191,34 @@ def test_login_throttling_counts_failures_per_account_never_successes(app, unit)
     error(throttled, 429, "too_many_requests")
     assert int(throttled.headers["Retry-After"]) > 0
     assert attempt("correct horse", "qa2@qa.test").status_code == 200   # other accounts are unaffected
+    assert attempt("correct horse", address="10.0.0.2").status_code == 200   # and the owner, from elsewhere
+
+
+def test_one_address_failing_on_many_accounts_is_stopped_without_stopping_anyone_else(app, unit):
+    client = app.test_client()
+    for n in range(20):
+        client.post("/api/v1/session", json={"email": f"nobody{n}@qa.test", "password": "guess"},
+                    environ_base={"REMOTE_ADDR": "10.6.6.6"})
+    refused = client.post("/api/v1/session", json={"email": "qa1@qa.test", "password": "correct horse"},
+                          environ_base={"REMOTE_ADDR": "10.6.6.6"})
+    error(refused, 429, "too_many_requests")
+    assert client.post("/api/v1/session", json={"email": "qa1@qa.test", "password": "correct horse"},
+                       environ_base={"REMOTE_ADDR": "10.0.0.3"}).status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_counted(database_url):
+    from web import create_app
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SCHEDULER_ENABLED": False,
+                      "PASSWORD_HASH_PROFILE": "fast", "SECRET_KEY": "t", "TRUSTED_PROXIES": 1})
+    Staff(app.extensions["qareview"])
+    client = app.test_client()
+    proxy = {"REMOTE_ADDR": "192.0.2.1"}  # every request reaches the app from the proxy
+    for _ in range(5):
+        client.post("/api/v1/session", json={"email": "qa1@qa.test", "password": "wrong"}, environ_base=proxy,
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+    assert client.post("/api/v1/session", json={"email": "qa1@qa.test", "password": "correct horse"},
+                       environ_base=proxy, headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 200
+    app.extensions["qareview"].engine.dispose()
 
 
 def test_the_openapi_document_describes_every_endpoint(app):
