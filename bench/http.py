@@ -31,6 +31,8 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
+from bench.scratch import BENCH_AUDIT_KEY  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CASES, AUDIT = 10_000, 100_000
@@ -40,7 +42,7 @@ PASSWORD = "bench-password"
 
 def build(path: Path) -> dict:
     """The data set: staff through the services, then cases and a valid audit chain in bulk."""
-    from models.audit import GENESIS, hash_of
+    from models.audit import GENESIS, chain_key, hash_of
     from models.tables import AuditRecord
     from services import people
     from services.bus import handle
@@ -49,7 +51,7 @@ def build(path: Path) -> dict:
     from workflow.commands import PlanReview
     from workflow.roles import Role
 
-    core = bootstrap(database_url=f"sqlite:///{path}", password_profile="fast")
+    core = bootstrap(database_url=f"sqlite:///{path}", audit_key=BENCH_AUDIT_KEY, password_profile="fast")
     init_db(core)
     now = datetime.now(UTC)
     with core.uow() as uow:
@@ -99,7 +101,7 @@ def build(path: Path) -> dict:
         record = AuditRecord(entity="case", entity_id=n % CASES + 1, from_state="sampled", to_state="screened",
                              trigger="screen", actor="lead@bench.test", at=now - timedelta(seconds=AUDIT - n),
                              notes=None, prev_hash=prev)
-        prev = hash_of(record)
+        prev = hash_of(chain_key(BENCH_AUDIT_KEY), record)
         audit.append((record.entity, record.entity_id, record.from_state, record.to_state, record.trigger,
                       record.actor, record.at.strftime("%Y-%m-%d %H:%M:%S.%f"), None, record.prev_hash, prev))
     db.executemany("INSERT INTO audit_records (entity, entity_id, from_state, to_state, \"trigger\", actor, at, notes, "
@@ -192,7 +194,7 @@ def main() -> None:
     data = build(path)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "SCHEDULER_ENABLED": "false", "SECRET_KEY": "bench",
-           "PASSWORD_HASH_PROFILE": "fast"}
+           "PASSWORD_HASH_PROFILE": "fast", "AUDIT_KEY": BENCH_AUDIT_KEY, "AUDIT_CHECKPOINT_DIR": str(path.parent)}
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", "web.wsgi:app"], cwd=ROOT, env=env)
     try:

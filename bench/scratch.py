@@ -38,3 +38,6 @@ def scratch_databases(admin_url: str = ADMIN) -> Iterator:
 
 def sqlalchemy_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+#: The audit key benchmark databases are sealed with.
+BENCH_AUDIT_KEY = "bench-audit-key"

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)
 
-from bench.scratch import ADMIN, scratch_databases, sqlalchemy_url  # noqa: E402
+from bench.scratch import BENCH_AUDIT_KEY, ADMIN, scratch_databases, sqlalchemy_url  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 RUNS = 5
@@ -59,7 +59,7 @@ def build(url: str) -> int:
     from services.setup import init_db
     from workflow.commands import AddCase, PlanReview
     from workflow.roles import Role
-    core = bootstrap(database_url=url, password_profile="fast", clock=lambda: NOW)
+    core = bootstrap(database_url=url, audit_key=BENCH_AUDIT_KEY, password_profile="fast", clock=lambda: NOW)
     init_db(core)
     with core.uow() as uow:
         for name, role in [("lead", Role.TEAM_LEAD), ("reviewer", Role.REVIEWER), ("qa1", Role.QA),
@@ -108,7 +108,7 @@ def measure(mode: str, url: str) -> None:
     from models.tables import Deadline
     from scheduler.sweep import sweep
     from services.core import bootstrap
-    core = bootstrap(database_url=url, password_profile="fast")
+    core = bootstrap(database_url=url, audit_key=BENCH_AUDIT_KEY, password_profile="fast")
     if mode == "naive":
         started = time.perf_counter()
         with Session(core.engine) as session:   # the naive way: every open deadline through the ORM

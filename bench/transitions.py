@@ -25,7 +25,7 @@ from datetime import UTC, datetime  # noqa: E402
 
 import psycopg  # noqa: E402
 
-from bench.scratch import scratch_databases, sqlalchemy_url  # noqa: E402
+from bench.scratch import BENCH_AUDIT_KEY, scratch_databases, sqlalchemy_url  # noqa: E402
 from services import people  # noqa: E402
 from services.bus import execute, handle  # noqa: E402
 from services.core import bootstrap  # noqa: E402
@@ -41,7 +41,7 @@ LOOP = [("return_to_reviewer", "qa1", {"notes": "please add evidence"}), ("resub
 
 def prepare(url: str):
     """A migrated database with staff and CASES cases waiting in first-level QA."""
-    core = bootstrap(database_url=url, password_profile="fast", clock=lambda: NOW)
+    core = bootstrap(database_url=url, audit_key=BENCH_AUDIT_KEY, password_profile="fast", clock=lambda: NOW)
     init_db(core)
     with core.uow() as uow:
         for name, role in [("lead", Role.TEAM_LEAD), ("reviewer", Role.REVIEWER), ("qa1", Role.QA),
@@ -149,7 +149,7 @@ def main() -> None:
         core, actors, ids = prepare(f"sqlite:///{ours_db}")
         core.engine.dispose()
         shutil.copy(ours_db, raw_db)
-        core = bootstrap(database_url=f"sqlite:///{ours_db}", password_profile="fast")
+        core = bootstrap(database_url=f"sqlite:///{ours_db}", audit_key=BENCH_AUDIT_KEY, password_profile="fast")
         raw = sqlite3.connect(raw_db, isolation_level=None)
         raw.execute("PRAGMA journal_mode = WAL")
         raw.execute("PRAGMA synchronous = FULL")  # as qareview's own connections

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -110,20 +112,25 @@ def alembic_config(url: str) -> Config:
 _MIGRATION_LOCK = 0x5141_6D67  # "QAmg"
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (creating it on an empty database)."""
+def migrate(engine: Engine, *, audit_key: bytes) -> None:
+    """Bring the schema to the newest migration (creating it on an empty database). Some migrations
+    re-seal the audit chain, so they are given its key (which never enters the database)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
+        config.attributes["audit_key"] = audit_key
         command.upgrade(config, "head")
 
 
-def is_migrated(engine: Engine) -> bool:
-    """Whether this database has been given a schema at all."""
+def is_current(engine: Engine) -> bool:
+    """Whether this database's schema is at the newest migration (False for an empty one)."""
     with engine.connect() as connection:
-        return inspect(connection).has_table("alembic_version")
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        current = MigrationContext.configure(connection).get_current_heads()
+    return set(current) == set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
 
 
 def backup(engine: Engine, target: Path) -> None:

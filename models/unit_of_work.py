@@ -19,8 +19,9 @@ class UnitOfWork:
     its write lock up front (see models.database). After a commit the repositories start afresh: the
     next transaction reads anew what this one wrote."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, audit_key: bytes):
         self._engine = engine
+        self._audit_key = audit_key
         self._connection: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
@@ -39,7 +40,7 @@ class UnitOfWork:
         self.regions = RegionRepository(db)
         self.deadlines = DeadlineRepository(db)
         self.outbox = OutboxRepository(db)
-        self.audit = AuditLog(db)
+        self.audit = AuditLog(db, self._audit_key)
         self.views = Views(db)
 
     def _connect(self) -> Connection:

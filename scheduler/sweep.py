@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from services import audit
 from services.bus import handle
 from services.core import Core
 from workflow.commands import SweepDeadlines
@@ -33,4 +34,5 @@ def sweep(core: Core, *, now: datetime, batch: int = 500) -> SweepReport:
         report.recorded += done.recorded
         failed |= done.failed
     report.failed = sorted(failed)
+    audit.seal_if_due(core, now=now)  # the chain is sealed outside the database at least daily
     return report

@@ -10,6 +10,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from models.audit import chain_key
 from models.database import WRITE, make_engine
 from models.unit_of_work import UnitOfWork
 from workflow.case_lifecycle import new_identifier
@@ -35,6 +36,10 @@ class Core:
     reference: Reference
     calendar: AgencyCalendar
     passwords: PasswordHasher
+    #: The audit chain's key (never in the database), and where its checkpoints are kept (None: nowhere,
+    #: for tools that never seal one; create_app always gives a folder).
+    audit_key: bytes
+    checkpoint_dir: Path | None = None
     public_url: str = "http://127.0.0.1:5000"
     clock: Callable[[], datetime] = field(default=utcnow)
     identifiers: Callable[[], str] = field(default=new_identifier)
@@ -43,7 +48,7 @@ class Core:
         self._writer = self.engine.execution_options(**{WRITE: True})
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self._writer if write else self.engine)
+        return UnitOfWork(self._writer if write else self.engine, self.audit_key)
 
     def now(self) -> datetime:
         return self.clock()
@@ -52,15 +57,17 @@ class Core:
         return self.public_url.rstrip("/") + path
 
 
-def bootstrap(*, database_url: str, timezone: str = "America/Chicago", config_dir: Path = CONFIG_DIR,
-              password_profile: str = "standard", public_url: str = "http://127.0.0.1:5000",
-              clock: Callable[[], datetime] = utcnow) -> Core:
+def bootstrap(*, database_url: str, audit_key: str, checkpoint_dir: Path | None = None,
+              timezone: str = "America/Chicago", config_dir: Path = CONFIG_DIR, password_profile: str = "standard",
+              public_url: str = "http://127.0.0.1:5000", clock: Callable[[], datetime] = utcnow) -> Core:
     reference = load_reference(Path(config_dir))
     return Core(
         engine=make_engine(database_url),
         reference=reference,
         calendar=reference.agency_calendar(timezone),
         passwords=_HASHERS[password_profile](),
+        audit_key=chain_key(audit_key),
+        checkpoint_dir=None if checkpoint_dir is None else Path(checkpoint_dir),
         public_url=public_url,
         clock=clock,
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.database import backup as copy_database
-from models.database import is_migrated, migrate
+from models.database import is_current, migrate
 from services.core import Core
 
 
 def init_db(core: Core) -> dict[str, int]:
     """Migrate to the newest schema and (re)load regions and the review calendar; safe to repeat."""
-    migrate(core.engine)
+    migrate(core.engine, audit_key=core.audit_key)
     with core.uow() as uow:
         uow.regions.replace([(r.code, r.name, r.metro) for r in core.reference.regions.values()],
                             [(month, code) for month, codes in core.reference.calendar.items() for code in codes])
@@ -21,8 +21,9 @@ def init_db(core: Core) -> dict[str, int]:
 
 
 def ensure_ready(core: Core) -> None:
-    """An empty database (the embedded default on first start) gets its schema and reference data."""
-    if not is_migrated(core.engine):
+    """An empty database (the embedded default on first start) gets its schema and reference data; one an
+    older release left is brought to the newest schema (its audit chain re-sealed with the key if need be)."""
+    if not is_current(core.engine):
         init_db(core)
 
 

@@ -23,6 +23,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         config_dir=Path(settings["CONFIG_DIR"]),
         password_profile=settings["PASSWORD_HASH_PROFILE"],
         public_url=settings["PUBLIC_URL"],
+        audit_key=settings["AUDIT_KEY"],
+        checkpoint_dir=Path(settings["AUDIT_CHECKPOINT_DIR"]),
     )
     ensure_ready(core)
 

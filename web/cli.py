@@ -15,6 +15,7 @@ from werkzeug.serving import run_simple
 from notifications.delivery import MailSettings, deliver
 from scheduler.runner import run_forever, start_background
 from scheduler.sweep import sweep
+from services import audit
 from services import demo as demo_data
 from services import people
 from services.core import Core
@@ -120,14 +121,27 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Walk the tamper-evident chain; exit 1 at the first record that does not hold."""
-    with core().uow(write=False) as uow:
-        checked, broken = uow.audit.verify()
-    if broken:
-        click.echo(f"audit chain BROKEN at record {broken.record_id}: {broken.reason} "
-                   f"({checked} records before it hold)")
+    """Walk the tamper-evident chain and its checkpoints; exit 1 at the first record or checkpoint that
+    does not hold."""
+    try:
+        checked, broken = audit.verify(core())
+    except audit.CheckpointForged as forged:
+        click.echo(f"audit checkpoints BROKEN: {forged}")
         sys.exit(1)
-    click.echo(f"audit chain intact: {checked} records verified")
+    if broken:
+        where = f"at record {broken.record_id}" if broken.record_id is not None else "after the last record"
+        click.echo(f"audit chain BROKEN {where}: {broken.reason} ({checked} records hold)")
+        sys.exit(1)
+    click.echo(f"audit chain intact: {checked} records verified, {len(audit.checkpoints(core()))} checkpoints")
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint() -> None:
+    """Seal the chain as it stands, in a checkpoint kept outside the database."""
+    sealed = audit.seal(core(), now=core().now())
+    click.echo(f"sealed in {audit.checkpoint_file(core())}")
+    click.echo(f"checkpoint {sealed.count} {sealed.record_hash}")
 
 
 def start_scheduler(app: Flask) -> bool:

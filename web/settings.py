@@ -11,7 +11,7 @@ from typing import Any
 from services.core import CONFIG_DIR
 
 #: Keys honoured besides those in settings.toml (they have no file default).
-EXTRA_KEYS = ("DATABASE_URL", "SECRET_KEY", "TESTING", "CONFIG_DIR")
+EXTRA_KEYS = ("DATABASE_URL", "SECRET_KEY", "TESTING", "CONFIG_DIR", "AUDIT_KEY", "AUDIT_CHECKPOINT_DIR")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -39,13 +39,17 @@ def load_settings(overrides: dict | None, instance_path: Path) -> dict[str, Any]
     settings.setdefault("TESTING", False)
     settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'qareview.sqlite3'}")
     if not settings.get("SECRET_KEY"):
-        settings["SECRET_KEY"] = _instance_secret(instance_path)
+        settings["SECRET_KEY"] = _instance_secret(instance_path, "secret_key")
+    if not settings.get("AUDIT_KEY"):  # kept like SECRET_KEY: in the instance folder, never in the database
+        settings["AUDIT_KEY"] = _instance_secret(instance_path, "audit_key")
+    if not settings.get("AUDIT_CHECKPOINT_DIR"):
+        settings["AUDIT_CHECKPOINT_DIR"] = str(instance_path)
     return settings
 
 
-def _instance_secret(instance_path: Path) -> str:
-    """A random key kept in the instance folder, so sessions survive restarts without configuration."""
-    path = instance_path / "secret_key"
+def _instance_secret(instance_path: Path, name: str) -> str:
+    """A random key kept in the instance folder (owner-only), so it survives restarts without configuration."""
+    path = instance_path / name
     if not path.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from services.core import bootstrap
 from services.setup import init_db
-from tests.conftest import IN_CI
+from tests.conftest import TEST_AUDIT_KEY, IN_CI
 from tests.integration.conftest import Staff
 from web import create_app
 from services.bus import handle
@@ -47,7 +47,7 @@ class Site:
 
     def __init__(self, tmp_path: Path):
         url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-        init_db(bootstrap(database_url=url, password_profile="fast"))
+        init_db(bootstrap(database_url=url, audit_key=TEST_AUDIT_KEY, password_profile="fast"))
         self.app = create_app({"DATABASE_URL": url, "SCHEDULER_ENABLED": False, "PASSWORD_HASH_PROFILE": "fast",
                                "SECRET_KEY": "e2e", "TESTING": False})
         core = self.app.extensions["qareview"]

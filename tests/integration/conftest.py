@@ -16,7 +16,7 @@ from services import people
 from services.bus import handle
 from services.core import Core, bootstrap
 from services.setup import init_db
-from tests.conftest import IN_CI, POSTGRES_ADMIN
+from tests.conftest import TEST_AUDIT_KEY, IN_CI, POSTGRES_ADMIN
 from workflow.actors import Actor
 from workflow.commands import AddCase, PlanReview
 from workflow.roles import Role
@@ -33,7 +33,7 @@ def _sqlalchemy_url(database: str) -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    core = bootstrap(database_url=f"sqlite:///{path}", password_profile="fast")
+    core = bootstrap(database_url=f"sqlite:///{path}", audit_key=TEST_AUDIT_KEY, password_profile="fast")
     init_db(core)
     core.engine.dispose()
     return path
@@ -50,7 +50,7 @@ def postgres_template():
     name = f"qareview_template_{os.getpid()}"
     admin.execute(f"DROP DATABASE IF EXISTS {name}")
     admin.execute(f"CREATE DATABASE {name}")
-    core = bootstrap(database_url=_sqlalchemy_url(name), password_profile="fast")
+    core = bootstrap(database_url=_sqlalchemy_url(name), audit_key=TEST_AUDIT_KEY, password_profile="fast")
     init_db(core)
     core.engine.dispose()
     yield admin, name
@@ -98,7 +98,7 @@ def stored(core: Core) -> Session:
 
 
 def _core(url: str) -> Core:
-    return bootstrap(database_url=url, password_profile="fast", clock=lambda: NOW)
+    return bootstrap(database_url=url, audit_key=TEST_AUDIT_KEY, password_profile="fast", clock=lambda: NOW)
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from scheduler.sweep import sweep
 from services.core import bootstrap
+from tests.conftest import TEST_AUDIT_KEY
 
 if __name__ == "__main__":
     url, now = sys.argv[1], datetime.fromisoformat(sys.argv[2])
-    core = bootstrap(database_url=url, password_profile="fast")
+    core = bootstrap(database_url=url, audit_key=TEST_AUDIT_KEY, password_profile="fast")
     print("ready", flush=True)  # started up: from here on a kill lands in the sweep itself
     if sys.argv[4:] == ["wait"]:
         sys.stdin.readline()

@@ -5,10 +5,22 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
 
+import hashlib
+import hmac
+from datetime import timedelta
+
+from alembic import command
+
+from models.audit import GENESIS, content_of, hash_of
+from models.database import alembic_config, make_engine
 from models.tables import AuditRecord
+from scheduler.sweep import sweep
+from services import audit
+from services.bus import handle
+from services.core import bootstrap
+from tests.conftest import TEST_AUDIT_KEY
 from tests.integration.conftest import NOW, Staff, new_review, stored
 from web import create_app
-from services.bus import handle
 from workflow.commands import FireCaseTrigger
 
 
@@ -43,11 +55,15 @@ def test_truncate_is_refused_on_postgresql(pg_core):
         connection.execute(text("TRUNCATE audit_records"))
 
 
-def verify(database_url):
+def cli(database_url, *args):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SCHEDULER_ENABLED": False})
-    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    result = app.test_cli_runner().invoke(args=list(args))
     app.extensions["qareview"].engine.dispose()
     return result
+
+
+def verify(database_url):
+    return cli(database_url, "audit", "verify")
 
 
 def without_guard(core, database_url, statement):
@@ -82,11 +98,113 @@ def test_a_record_removed_by_hand_breaks_the_chain_at_the_next(core, history, da
 
 def test_a_rehashed_forgery_is_still_caught_by_the_next_link(core, history, database_url):
     """Recomputing the forged record's own hash does not help: the next record points at the old one."""
-    from models.audit import hash_of
     forged = history[1]
     forged.actor = "intruder@qa.test"
-    new_hash = hash_of(forged)
+    new_hash = hash_of(core.audit_key, forged)
     without_guard(core, database_url, f"UPDATE audit_records SET actor = 'intruder@qa.test', "
                                       f"record_hash = '{new_hash}' WHERE id = {forged.id}")
     result = verify(database_url)
     assert result.exit_code == 1 and f"BROKEN at record {history[2].id}" in result.output
+
+
+def rehash_everything(core, database_url, digest):
+    """What someone holding only the database can do: rewrite every record's hashes with `digest`."""
+    with stored(core) as session:
+        records = session.exec(select(AuditRecord).order_by(AuditRecord.id)).all()
+    prev, statements = GENESIS, []
+    for record in records:
+        values = {name: getattr(record, name) for name in ("entity", "entity_id", "from_state", "to_state",
+                                                           "trigger", "actor", "at", "notes")}
+        new = digest(content_of(prev_hash=prev, **values))
+        statements.append(f"UPDATE audit_records SET prev_hash = '{prev}', record_hash = '{new}' "
+                          f"WHERE id = {record.id}")
+        prev = new
+    without_guard(core, database_url, statements[0])
+    with core.engine.begin() as connection:
+        for statement in statements[1:]:
+            connection.execute(text(statement))
+
+
+@pytest.mark.parametrize("digest", [
+    lambda content: hashlib.sha256(content).hexdigest(),                               # the old public algorithm
+    lambda content: hmac.new(b"a guessed key", content, hashlib.sha256).hexdigest(),   # any key but the real one
+])
+def test_a_chain_rebuilt_without_the_key_is_caught_at_its_first_record(core, history, database_url, digest):
+    rehash_everything(core, database_url, digest)
+    result = verify(database_url)
+    assert result.exit_code == 1
+    assert f"BROKEN at record {history[0].id}" in result.output and "without the key" in result.output
+
+
+@pytest.mark.parametrize("deleted", [1, 3])
+def test_deleting_the_newest_records_is_caught_by_the_checkpoint_that_sealed_them(core, history, database_url,
+                                                                                 deleted):
+    sealed = cli(database_url, "audit", "checkpoint")
+    assert sealed.exit_code == 0
+    assert sealed.output.splitlines()[-1] == f"checkpoint {len(history)} {history[-1].record_hash}"
+    newest = ", ".join(str(r.id) for r in history[-deleted:])
+    without_guard(core, database_url, f"DELETE FROM audit_records WHERE id IN ({newest})")
+    result = verify(database_url)
+    assert result.exit_code == 1 and "newest records were deleted" in result.output
+    assert f"checkpoint {len(history)}" in result.output
+
+
+def test_a_chain_replaced_after_a_checkpoint_no_longer_leads_through_it(core, history, database_url, staff):
+    cli(database_url, "audit", "checkpoint")
+    # even with the key: records removed and the chain grown again past the sealed length
+    without_guard(core, database_url, f"DELETE FROM audit_records WHERE id = {history[-1].id}")
+    new_review(core, staff.lead, region="2E")
+    result = verify(database_url)
+    assert result.exit_code == 1 and "no longer leads through checkpoint" in result.output
+
+
+def test_a_checkpoint_line_not_sealed_with_the_key_is_refused(core, history, database_url):
+    cli(database_url, "audit", "checkpoint")
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SCHEDULER_ENABLED": False})
+    path = audit.checkpoint_file(app.extensions["qareview"])
+    app.extensions["qareview"].engine.dispose()
+    count, record_hash, at, _ = path.read_text().split()
+    path.write_text(f"{int(count) - 1} {record_hash} {at} {'0' * 64}\n")
+    result = verify(database_url)
+    assert result.exit_code == 1 and "not sealed by this audit key" in result.output
+
+
+def test_databases_sharing_a_folder_keep_checkpoints_of_their_own(tmp_path):
+    cores = [bootstrap(database_url=f"sqlite:///{tmp_path / name}", audit_key=TEST_AUDIT_KEY,
+                       checkpoint_dir=tmp_path / "shared") for name in ("a.sqlite3", "b.sqlite3")]
+    assert audit.checkpoint_file(cores[0]) != audit.checkpoint_file(cores[1])
+    for core in cores:
+        core.engine.dispose()
+
+
+def test_the_sweep_seals_a_checkpoint_at_least_daily(core, history, tmp_path):
+    core.checkpoint_dir = tmp_path
+    sweep(core, now=NOW)
+    sweep(core, now=NOW + timedelta(hours=23))          # the last one is still fresh
+    assert [c.count for c in audit.checkpoints(core)] == [len(history)]
+    sweep(core, now=NOW + timedelta(days=1, minutes=1))
+    assert len(audit.checkpoints(core)) == 2
+    assert audit.verify(core) == (len(history), None)
+
+
+def test_upgrading_reseals_an_existing_public_chain_with_the_key(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = make_engine(url)
+    config = alembic_config(url)
+    with engine.begin() as connection:                     # a database as the previous release left it
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+        prev = GENESIS
+        for n in range(3):
+            values = {"entity": "case", "entity_id": n, "from_state": "", "to_state": "sampled", "trigger": "add",
+                      "actor": "lead@qa.test", "at": NOW + timedelta(minutes=n), "notes": None}
+            record = hashlib.sha256(content_of(prev_hash=prev, **values)).hexdigest()
+            connection.execute(text('INSERT INTO audit_records (entity, entity_id, from_state, to_state, "trigger", '
+                                    "actor, at, notes, prev_hash, record_hash) VALUES (:entity, :entity_id, "
+                                    ":from_state, :to_state, :trigger, :actor, :at, :notes, :prev, :hash)"),
+                               {**values, "at": values["at"].strftime("%Y-%m-%d %H:%M:%S.%f"), "prev": prev,
+                                "hash": record})
+            prev = record
+    engine.dispose()
+    result = verify(url)                                   # create_app migrates it, with the key
+    assert result.exit_code == 0 and "3 records verified" in result.output, result.output
