@@ -64,7 +64,7 @@ def build(url: str) -> int:
     with core.uow() as uow:
         for name, role in [("lead", Role.TEAM_LEAD), ("reviewer", Role.REVIEWER), ("qa1", Role.QA),
                            ("qa2", Role.QA), ("sup", Role.UNIT_SUPERVISOR)]:
-            people.add_user(uow, email=f"{name}@bench.test", name=name, roles=[role], password="x" * 8,
+            people.add_user(uow, email=f"{name}@bench.test", name=name, roles=[role], password="bench-password",
                             passwords=core.passwords)
         uow.commit()
     with core.uow(write=False) as uow:

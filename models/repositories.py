@@ -18,7 +18,7 @@ from sqlalchemy import Select, bindparam, func, select
 
 from models.driver import Driver
 from models.tables import (ApiToken, CalendarEntry, CaseRow, ConcernRow, Conflict, Deadline, DeidentificationMap,
-                           LoginFailure, OutboxMessage, RegionRow, ReviewRow, User, UserRole)
+                           LoginFailure, LoginSession, OutboxMessage, RegionRow, ReviewRow, User, UserRole)
 from models.views import DeadlineLine, OutboxLine, UserLine, columns
 from workflow.actors import Actor, Directory
 from workflow.case_lifecycle import CaseReview
@@ -162,8 +162,12 @@ class ReviewRepository(_Entities[RegionalReview]):
 
 _USER_BY_EMAIL = select(*columns(User, *UserLine._fields)).where(User.email == bindparam("email"))
 _USER_BY_ID = select(*columns(User, *UserLine._fields)).where(User.id == bindparam("id"))
-_USER_BY_TOKEN = (select(*columns(User, *UserLine._fields)).join(ApiToken, ApiToken.user_id == User.id)
-                  .where(ApiToken.token_hash == bindparam("digest")))
+_USER_BY_TOKEN = (select(*columns(User, *UserLine._fields), ApiToken.id, ApiToken.last_used_at)
+                  .join(ApiToken, ApiToken.user_id == User.id)
+                  .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
+                         ApiToken.expires_at > bindparam("now")))
+_USER_BY_SESSION = (select(*columns(User, *UserLine._fields)).join(LoginSession, LoginSession.user_id == User.id)
+                    .where(LoginSession.token_hash == bindparam("digest"), LoginSession.revoked_at.is_(None)))
 _ACTIVE = (select(*columns(User, *UserLine._fields))
            .where(User.email.in_(bindparam("emails", expanding=True)), User.active))
 _ROLES = select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(bindparam("ids", expanding=True)))
@@ -198,12 +202,50 @@ class PeopleRepository:
         found = self._db.rows(_USER_BY_ID, {"id": user_id}, UserLine)
         return found[0] if found else None
 
-    def by_token(self, digest: str) -> UserLine | None:
-        found = self._db.rows(_USER_BY_TOKEN, {"digest": digest}, UserLine)
+    def by_token(self, digest: str, *, now: datetime) -> tuple[UserLine, int, datetime | None] | None:
+        """The user of a token that has neither expired nor been revoked, the token's id and when it was
+        last used."""
+        found = self._db.rows(_USER_BY_TOKEN, {"digest": digest, "now": now})
+        if not found:
+            return None
+        *user, token_id, last_used_at = found[0]
+        return UserLine._make(user), token_id, last_used_at
+
+    def add_token(self, user_id: int, digest: str, *, expires_at: datetime) -> None:
+        self._db.insert(ApiToken, {"user_id": user_id, "token_hash": digest, "expires_at": expires_at})
+
+    def token_used(self, token_id: int, *, at: datetime) -> None:
+        self._db.execute("UPDATE api_tokens SET last_used_at = :at WHERE id = :id", {"id": token_id, "at": at})
+
+    def revoke_tokens(self, user_id: int, *, at: datetime) -> int:
+        """End every working token of the user; how many there were."""
+        return self._db.execute("UPDATE api_tokens SET revoked_at = :at WHERE user_id = :user_id AND revoked_at "
+                                "IS NULL", {"user_id": user_id, "at": at}).rowcount
+
+    def start_session(self, user_id: int, digest: str, *, at: datetime) -> None:
+        self._db.insert(LoginSession, {"user_id": user_id, "token_hash": digest, "created_at": at})
+
+    def by_session(self, digest: str) -> UserLine | None:
+        """The user of a session that has not been ended."""
+        found = self._db.rows(_USER_BY_SESSION, {"digest": digest}, UserLine)
         return found[0] if found else None
 
-    def add_token(self, user_id: int, digest: str) -> None:
-        self._db.insert(ApiToken, {"user_id": user_id, "token_hash": digest})
+    def end_session(self, digest: str, *, at: datetime) -> None:
+        self._db.execute("UPDATE login_sessions SET revoked_at = :at WHERE token_hash = :digest AND revoked_at "
+                         "IS NULL", {"digest": digest, "at": at})
+
+    def end_sessions(self, user_id: int, *, at: datetime) -> int:
+        """End every session of the user; how many there were."""
+        return self._db.execute("UPDATE login_sessions SET revoked_at = :at WHERE user_id = :user_id AND "
+                                "revoked_at IS NULL", {"user_id": user_id, "at": at}).rowcount
+
+    def deactivate(self, user_id: int) -> None:
+        self._db.execute("UPDATE users SET active = :no, version = version + 1 WHERE id = :id",
+                         {"id": user_id, "no": False})
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self._db.execute("UPDATE users SET password_hash = :hash, version = version + 1 WHERE id = :id",
+                         {"id": user_id, "hash": password_hash})
 
     def actors(self, emails: Iterable[str]) -> Directory:
         """These active people as the domain sees them, in three reads."""

@@ -53,7 +53,7 @@ class UserRole(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A personal API token, stored only as its SHA-256 digest."""
+    """A personal API token, stored only as its SHA-256 digest; it works until it expires or is revoked."""
 
     __tablename__ = "api_tokens"
     id: int | None = Field(default=None, primary_key=True)
@@ -61,6 +61,20 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class LoginSession(SQLModel, table=True):
+    """A logged-in browser or API session: its cookie names this row (by the digest of a random token), so
+    ending the row ends the session."""
+
+    __tablename__ = "login_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
 
 
 class ReviewRow(Versioned, table=True):

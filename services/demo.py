@@ -16,7 +16,7 @@ from workflow.commands import AddCase, FireCaseTrigger, FireConcernTrigger, Plan
 from workflow.clocks import add_months
 from workflow.roles import Role
 
-PASSWORD = "demo-password"
+PASSWORD = "demo-lantern-2026"
 DOMAIN = "qareview.test"
 
 

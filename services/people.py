@@ -6,9 +6,11 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from workflow.actors import SYSTEM, SYSTEM_ACTOR, Actor, Directory
 from workflow.errors import NotFound, ValidationFailed
@@ -16,7 +18,13 @@ from workflow.lifecycle import collect
 from workflow.roles import REGION_SCOPED, Role
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 12
+#: zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" (~10^10 guesses), not merely long.
+MIN_STRENGTH = 3
+#: How long a personal API token works unless revoked first.
+TOKEN_LIFETIME = timedelta(days=90)
+#: A token's last use is written at most this often (a write on every API request would cost more).
+LAST_USE_GRAIN = timedelta(minutes=1)
 
 
 def normalize_email(email: str) -> str:
@@ -43,11 +51,25 @@ def add_user(uow, *, email: str, name: str, roles: Iterable[str], password: str,
         problems["region"].append(f"unknown region {region}")
     elif region is None and REGION_SCOPED & set(roles):
         problems["region"].append("a regional leader or site coordinator needs a region")
-    if len(password or "") < MIN_PASSWORD:
-        problems["password"].append(f"at least {MIN_PASSWORD} characters")
+    problems["password"] += password_problems(password, email=email, name=name or "")
     collect(problems)
     return uow.people.add(email=email, name=name.strip(), password_hash=passwords.hash(password), region=region,
                           roles=roles)
+
+
+def password_problems(password: str, *, email: str, name: str) -> list[str]:
+    """Why a password will not do: too short, too easy to guess (common passwords, words, patterns), or made
+    of the person's own e-mail or name. zxcvbn judges the guessing, with the person's details as inputs."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        return [f"at least {MIN_PASSWORD} characters"]
+    own = [part for part in (email, email.split("@")[0], *name.lower().split()) if len(part) >= 3]
+    if any(part in password.lower() for part in own):
+        return ["must not contain your e-mail address or name"]
+    verdict = zxcvbn(password[:100], user_inputs=own)
+    if verdict["score"] < MIN_STRENGTH:
+        hint = verdict["feedback"]["warning"] or "add more words or characters that do not follow a pattern"
+        return [f"too easy to guess: {hint.rstrip('.').lower()}"]
+    return []
 
 
 def user_by_email(uow, email: str):
@@ -74,17 +96,66 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(uow, email: str) -> str:
-    """A new personal API token for this user; only its digest is stored, so it is shown once."""
+def issue_token(uow, email: str, *, now: datetime, lifetime: timedelta = TOKEN_LIFETIME) -> str:
+    """A new personal API token for this user, working for `lifetime`; only its digest is stored, so it is
+    shown once."""
     user = user_by_email(uow, email)
     token = "qa_" + secrets.token_urlsafe(32)
-    uow.people.add_token(user.id, _digest(token))
+    uow.people.add_token(user.id, _digest(token), expires_at=now + lifetime)
     return token
 
 
-def user_for_token(uow, token: str):
-    user = uow.people.by_token(_digest(token))
+def user_for_token(uow, token: str, *, now: datetime):
+    """The active user of a working token and, when its last use is not yet noted (to the minute), the token
+    to note it on (`note_token_use`, in a writing unit of work); None for a token that does not work."""
+    found = uow.people.by_token(_digest(token), now=now)
+    if found is None or not found[0].active:
+        return None
+    user, token_id, last_used_at = found
+    return user, token_id if last_used_at is None or now - last_used_at >= LAST_USE_GRAIN else None
+
+
+def note_token_use(uow, token_id: int, *, now: datetime) -> None:
+    uow.people.token_used(token_id, at=now)
+
+
+def start_session(uow, user, *, now: datetime) -> str:
+    """A new session for someone who just proved who they are: the token its cookie carries (only its
+    digest is stored)."""
+    token = secrets.token_urlsafe(32)
+    uow.people.start_session(user.id, _digest(token), at=now)
+    return token
+
+
+def session_user(uow, token: str):
+    """The active user of a session that has not been ended, or None."""
+    user = uow.people.by_session(_digest(token))
     return user if user is not None and user.active else None
+
+
+def end_session(uow, token: str, *, now: datetime) -> None:
+    uow.people.end_session(_digest(token), at=now)
+
+
+def revoke_tokens(uow, email: str, *, now: datetime) -> int:
+    """Every personal token of the user stops working at once; how many did."""
+    return uow.people.revoke_tokens(user_by_email(uow, email).id, at=now)
+
+
+def deactivate(uow, email: str, *, now: datetime) -> None:
+    """The user can no longer log in; their sessions and tokens stop working; their history stays."""
+    user = user_by_email(uow, email)
+    uow.people.deactivate(user.id)
+    uow.people.end_sessions(user.id, at=now)
+    uow.people.revoke_tokens(user.id, at=now)
+
+
+def change_password(uow, email: str, *, password: str, passwords: PasswordHasher, now: datetime) -> None:
+    """A new password (held to the same rules); every session of the user ends."""
+    user = user_by_email(uow, email)
+    collect({"password": password_problems(password, email=user.email, name=user.name)})
+    uow.people.set_password_hash(user.id, passwords.hash(password))
+    uow.people.end_sessions(user.id, at=now)
 
 
 def declare_conflict(uow, *, email: str, case_id: int | None = None, region: str | None = None,

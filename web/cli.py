@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -78,20 +78,43 @@ def users_group() -> None:
     """Manage users and their API tokens."""
 
 
+def _password(given: str | None, from_stdin: bool) -> str:
+    """The password from --password, from standard input (its first line), or asked for without echo; a
+    password on the command line shows in shell history and `ps`, so the other two are better."""
+    if given is not None:
+        return given
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+_PASSWORD_OPTIONS = [
+    click.option("--password", default=None, help="the password (better: --password-stdin, or be asked)"),
+    click.option("--password-stdin", "password_stdin", is_flag=True, help="read the password from standard input"),
+]
+
+
+def password_options(command):
+    for option in reversed(_PASSWORD_OPTIONS):
+        command = option(command)
+    return command
+
+
 @users_group.command("add")
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--region", default=None, help="region code, for region-scoped roles")
-@click.option("--password", required=True)
+@password_options
 @with_appcontext
-def users_add(email: str, name: str, roles: tuple[str, ...], region: str | None, password: str) -> None:
+def users_add(email: str, name: str, roles: tuple[str, ...], region: str | None, password: str | None,
+              password_stdin: bool) -> None:
     """Add a user with one or more roles."""
     c = core()
     with c.uow() as uow:
         try:
-            people.add_user(uow, email=email, name=name, roles=roles, password=password, passwords=c.passwords,
-                            region=region)
+            people.add_user(uow, email=email, name=name, roles=roles, password=_password(password, password_stdin),
+                            passwords=c.passwords, region=region)
         except DomainError as error:
             fail(error)
         uow.commit()
@@ -102,15 +125,63 @@ def users_add(email: str, name: str, roles: tuple[str, ...], region: str | None,
 @click.argument("email")
 @with_appcontext
 def users_token(email: str) -> None:
-    """Issue a new personal API token (printed once, as the last word)."""
+    """Issue a new personal API token (printed once, as the last word); it works for TOKEN_LIFETIME_DAYS."""
     c = core()
+    days = int(current_app.config["TOKEN_LIFETIME_DAYS"])
     with c.uow() as uow:
         try:
-            token = people.issue_token(uow, email)
+            token = people.issue_token(uow, email, now=c.now(), lifetime=timedelta(days=days))
         except DomainError as error:
             fail(error)
         uow.commit()
-    click.echo(f"API token for {email}: {token}")
+    click.echo(f"API token for {email} (works for {days} days): {token}")
+
+
+@users_group.command("revoke-tokens")
+@click.argument("email")
+@with_appcontext
+def users_revoke_tokens(email: str) -> None:
+    """Every personal API token of the user stops working at once."""
+    c = core()
+    with c.uow() as uow:
+        try:
+            count = people.revoke_tokens(uow, email, now=c.now())
+        except DomainError as error:
+            fail(error)
+        uow.commit()
+    click.echo(f"revoked {count} token(s) of {email}")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    """The user can no longer log in; their sessions and tokens stop working at once; their history stays."""
+    c = core()
+    with c.uow() as uow:
+        try:
+            people.deactivate(uow, email, now=c.now())
+        except DomainError as error:
+            fail(error)
+        uow.commit()
+    click.echo(f"deactivated {email}: sessions ended, tokens revoked")
+
+
+@users_group.command("password")
+@click.argument("email")
+@password_options
+@with_appcontext
+def users_password(email: str, password: str | None, password_stdin: bool) -> None:
+    """Set a new password for the user; every session of theirs ends."""
+    c = core()
+    with c.uow() as uow:
+        try:
+            people.change_password(uow, email, password=_password(password, password_stdin), passwords=c.passwords,
+                                   now=c.now())
+        except DomainError as error:
+            fail(error)
+        uow.commit()
+    click.echo(f"password of {email} changed; their sessions ended")
 
 
 @click.group("audit")

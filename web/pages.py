@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
 from services import cases, concerns, people, reviews
 from services.bus import execute
 from services.login import Throttled, log_in
-from web.auth import core, for_login, roles_required
+from web.auth import core, end_session, for_login, roles_required
 from web.diagrams import lifecycle_svg
 from workflow.case_lifecycle import CASE_LIFECYCLE
 from workflow.commands import FireCaseTrigger, FireConcernTrigger, Kind, RaiseConcern
@@ -89,7 +89,7 @@ def login():
 @blueprint.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    end_session()
     return redirect(url_for(".login"))
 
 

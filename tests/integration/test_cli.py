@@ -2,6 +2,7 @@
 
 import os
 import re
+from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -50,7 +51,10 @@ def test_users_add_with_several_roles(app):
 @pytest.mark.parametrize(("args", "message"), [
     (["--role", "regional_leader"], "needs a region"),
     (["--role", "regional_leader", "--region", "9Z"], "unknown region"),
-    (["--role", "reviewer", "--password", "short"], "at least 8"),
+    (["--role", "reviewer", "--password", "short"], "at least 12"),
+    (["--role", "reviewer", "--password", "password1234"], "too easy to guess"),
+    (["--role", "reviewer", "--password", " " * 12], "too easy to guess"),
+    (["--role", "reviewer", "--password", "lee@example.org"], "e-mail"),
 ])
 def test_users_add_refuses_bad_input_and_changes_nothing(app, args, message):
     base = ["users", "add", "lee@example.org", "--name", "Lee"]
@@ -65,22 +69,34 @@ def test_users_add_refuses_an_unknown_role_and_a_duplicate(app):
     assert run(app, "users", "add", "a@example.org", "--name", "A", "--role", "wizard", "--password",
                "long-enough").exit_code == 2
     assert run(app, "users", "add", "a@example.org", "--name", "A", "--role", "qa", "--password",
-               "long-enough").exit_code == 0
-    again = run(app, "users", "add", "A@example.org", "--name", "A", "--role", "qa", "--password", "long-enough")
+               "long-enough-pw").exit_code == 0
+    again = run(app, "users", "add", "A@example.org", "--name", "A", "--role", "qa", "--password", "long-enough-pw")
     assert again.exit_code == 1 and "already exists" in again.output
 
 
 def test_users_token_prints_a_token_that_is_stored_only_hashed(app):
-    run(app, "users", "add", "t@example.org", "--name", "T", "--role", "auditor", "--password", "long-enough")
+    run(app, "users", "add", "t@example.org", "--name", "T", "--role", "auditor", "--password", "long-enough-pw")
     result = run(app, "users", "token", "t@example.org")
     assert result.exit_code == 0
     token = result.output.split()[-1]
     digests = rows(app, select(ApiToken.token_hash))
     assert token not in digests and len(digests) == 1
+    now = app.extensions["qareview"].now()
     with app.extensions["qareview"].uow(write=False) as uow:
-        assert people.user_for_token(uow, token).email == "t@example.org"
-        assert people.user_for_token(uow, token + "x") is None
+        assert people.user_for_token(uow, token, now=now)[0].email == "t@example.org"
+        assert people.user_for_token(uow, token + "x", now=now) is None
+        assert people.user_for_token(uow, token, now=now + timedelta(days=91)) is None   # expired by then
     assert run(app, "users", "token", "nobody@example.org").exit_code == 1
+
+
+def test_a_password_can_be_given_on_standard_input_or_at_a_prompt_instead_of_the_command_line(app):
+    piped = app.test_cli_runner().invoke(args=["users", "add", "p@example.org", "--name", "P", "--role", "qa",
+                                               "--password-stdin"], input="amber-otter-sings-7\n")
+    assert piped.exit_code == 0, piped.output
+    asked = app.test_cli_runner().invoke(args=["users", "add", "q@example.org", "--name", "Q", "--role", "qa"],
+                                         input="amber-otter-sings-8\namber-otter-sings-8\n")
+    assert asked.exit_code == 0 and "amber-otter" not in asked.output   # asked without echo
+    assert len(rows(app, select(User))) == 2
 
 
 def snapshot(app):
@@ -96,7 +112,7 @@ def snapshot(app):
 def test_demo_has_every_role_every_case_state_and_near_and_past_deadlines(app):
     result = run(app, "demo")
     assert result.exit_code == 0, result.output
-    assert "demo-password" in result.output
+    assert "demo-lantern-2026" in result.output
     cases, reviews, concerns, _ = snapshot(app)
     assert {state for _, state, _ in cases} == {"sampled", "screened", "assigned", "reviewed", "first_qa",
                                                 "second_qa", "cb_oversight", "finalized", "deidentified",

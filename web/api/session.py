@@ -2,12 +2,12 @@
 
 from flask import request
 from flask_smorest import abort
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 from flask_smorest import Blueprint
 
 from services.login import Throttled, log_in
 from web.api.schemas import MeSchema, SessionCreateSchema
-from web.auth import core, for_login
+from web.auth import core, end_session, for_login
 
 blp = Blueprint("api_session", __name__, description="Log in and out")
 
@@ -38,7 +38,7 @@ def create_session(body):
 @blp.response(204)
 def delete_session():
     """Log out."""
-    logout_user()
+    end_session()
 
 
 @blp.route("/me", methods=["GET"])

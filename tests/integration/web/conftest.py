@@ -32,7 +32,7 @@ class Unit:
 
     def token(self, core, name: str) -> str:
         with core.uow() as uow:
-            token = people.issue_token(uow, Staff.email(name))
+            token = people.issue_token(uow, Staff.email(name), now=core.now())
             uow.commit()
         return token
 
