@@ -1,13 +1,15 @@
 """The audit trail is append-only in the database and tamper-evident through its hash chain."""
 
+import hashlib
+import hmac
+import os
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import select
-
-import hashlib
-import hmac
-from datetime import timedelta
 
 from alembic import command
 
@@ -208,3 +210,36 @@ def test_upgrading_reseals_an_existing_public_chain_with_the_key(tmp_path):
     engine.dispose()
     result = verify(url)                                   # create_app migrates it, with the key
     assert result.exit_code == 0 and "3 records verified" in result.output, result.output
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_app_role_appends_to_the_trail_and_can_do_nothing_else_to_it(postgres_url):
+    import psycopg
+
+    from tests.conftest import POSTGRES_ADMIN
+    role = f"qareview_app_{os.getpid()}"
+    database = postgres_url.rsplit("/", 1)[1]
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/{database}", autocommit=True) as owner:
+        owner.execute(f"DROP ROLE IF EXISTS {role}")
+        owner.execute(f"CREATE ROLE {role} LOGIN")
+        grants = (Path(__file__).resolve().parents[2] / "docs" / "postgresql-app-role.sql").read_text().replace("qareview_app", role)
+        owner.execute(grants)
+    app_url = postgres_url.replace("postgres@", f"{role}@", 1)
+    try:
+        app = create_app({"DATABASE_URL": app_url, "TESTING": True, "SCHEDULER_ENABLED": False,
+                          "PASSWORD_HASH_PROFILE": "fast"})
+        core = app.extensions["qareview"]
+        staff = Staff(core)
+        new_review(core, staff.lead)                       # the service works, and appends to the trail
+        assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
+        for statement in ("UPDATE audit_records SET notes = 'x'", "DELETE FROM audit_records",
+                          "ALTER TABLE audit_records DISABLE TRIGGER audit_records_no_change",
+                          "TRUNCATE audit_records"):
+            with pytest.raises(DatabaseError, match="permission denied|must be owner"), core.engine.begin() as c:
+                c.execute(text(statement))
+        core.engine.dispose()
+    finally:
+        with psycopg.connect(f"{base}/{database}", autocommit=True) as owner:
+            owner.execute(f"DROP OWNED BY {role}")
+            owner.execute(f"DROP ROLE IF EXISTS {role}")

@@ -41,3 +41,18 @@ def init(app: Flask) -> None:
     from web.api import audit, cases, concerns, reviews, session
     for module in (session, cases, concerns, reviews, audit):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    _document_configured_codes(api, app.extensions["qareview"].reference)
+
+
+def _document_configured_codes(api: Api, reference) -> None:
+    """The codes config/ defines (regions, concern types, elimination reasons) as enums in the OpenAPI
+    document, so clients and fuzzers know what is valid: the schemas are built at import, the codes are
+    this app's own. (The domain checks the values; this only describes them.)"""
+    regions, types, reasons = sorted(reference.regions), sorted(reference.concern_types), \
+        sorted(reference.elimination_reasons)
+    schemas = api.spec.components.schemas
+    for schema, field, codes in (("ConcernCreate", "type", types), ("ReviewCreate", "region", regions),
+                                 ("CaseTransitionRequest", "reason", reasons),
+                                 ("CaseTransitionRequest", "supporting_reason", reasons)):
+        described = schemas[schema]["properties"][field]
+        described["enum"] = [*codes, None] if described.get("nullable") else codes
