@@ -29,6 +29,17 @@ def core() -> Core:
     return current_app.extensions["qareview"]
 
 
+def in_unit(action):
+    """Run `action(uow)` in one unit of work and commit it; a refusal ends the command (exit 1), saying why."""
+    with core().uow() as uow:
+        try:
+            result = action(uow)
+        except DomainError as error:
+            fail(error)
+        uow.commit()
+    return result
+
+
 def fail(error: DomainError) -> None:
     click.echo(f"error: {error.message}", err=True)
     for field, messages in error.details.items():
@@ -110,14 +121,9 @@ def password_options(command):
 def users_add(email: str, name: str, roles: tuple[str, ...], region: str | None, password: str | None,
               password_stdin: bool) -> None:
     """Add a user with one or more roles."""
-    c = core()
-    with c.uow() as uow:
-        try:
-            people.add_user(uow, email=email, name=name, roles=roles, password=_password(password, password_stdin),
-                            passwords=c.passwords, region=region)
-        except DomainError as error:
-            fail(error)
-        uow.commit()
+    secret = _password(password, password_stdin)
+    in_unit(lambda uow: people.add_user(uow, email=email, name=name, roles=roles, password=secret,
+                                        passwords=core().passwords, region=region))
     click.echo(f"added {people.normalize_email(email)} ({', '.join(sorted(roles))})")
 
 
@@ -126,14 +132,8 @@ def users_add(email: str, name: str, roles: tuple[str, ...], region: str | None,
 @with_appcontext
 def users_token(email: str) -> None:
     """Issue a new personal API token (printed once, as the last word); it works for TOKEN_LIFETIME_DAYS."""
-    c = core()
     days = int(current_app.config["TOKEN_LIFETIME_DAYS"])
-    with c.uow() as uow:
-        try:
-            token = people.issue_token(uow, email, now=c.now(), lifetime=timedelta(days=days))
-        except DomainError as error:
-            fail(error)
-        uow.commit()
+    token = in_unit(lambda uow: people.issue_token(uow, email, now=core().now(), lifetime=timedelta(days=days)))
     click.echo(f"API token for {email} (works for {days} days): {token}")
 
 
@@ -142,13 +142,7 @@ def users_token(email: str) -> None:
 @with_appcontext
 def users_revoke_tokens(email: str) -> None:
     """Every personal API token of the user stops working at once."""
-    c = core()
-    with c.uow() as uow:
-        try:
-            count = people.revoke_tokens(uow, email, now=c.now())
-        except DomainError as error:
-            fail(error)
-        uow.commit()
+    count = in_unit(lambda uow: people.revoke_tokens(uow, email, now=core().now()))
     click.echo(f"revoked {count} token(s) of {email}")
 
 
@@ -157,13 +151,7 @@ def users_revoke_tokens(email: str) -> None:
 @with_appcontext
 def users_deactivate(email: str) -> None:
     """The user can no longer log in; their sessions and tokens stop working at once; their history stays."""
-    c = core()
-    with c.uow() as uow:
-        try:
-            people.deactivate(uow, email, now=c.now())
-        except DomainError as error:
-            fail(error)
-        uow.commit()
+    in_unit(lambda uow: people.deactivate(uow, email, now=core().now()))
     click.echo(f"deactivated {email}: sessions ended, tokens revoked")
 
 
@@ -173,14 +161,9 @@ def users_deactivate(email: str) -> None:
 @with_appcontext
 def users_password(email: str, password: str | None, password_stdin: bool) -> None:
     """Set a new password for the user; every session of theirs ends."""
-    c = core()
-    with c.uow() as uow:
-        try:
-            people.change_password(uow, email, password=_password(password, password_stdin), passwords=c.passwords,
-                                   now=c.now())
-        except DomainError as error:
-            fail(error)
-        uow.commit()
+    secret = _password(password, password_stdin)
+    in_unit(lambda uow: people.change_password(uow, email, password=secret, passwords=core().passwords,
+                                               now=core().now()))
     click.echo(f"password of {email} changed; their sessions ended")
 
 

@@ -223,7 +223,8 @@ def test_on_postgresql_the_app_role_appends_to_the_trail_and_can_do_nothing_else
     with psycopg.connect(f"{base}/{database}", autocommit=True) as owner:
         owner.execute(f"DROP ROLE IF EXISTS {role}")
         owner.execute(f"CREATE ROLE {role} LOGIN")
-        grants = (Path(__file__).resolve().parents[2] / "docs" / "postgresql-app-role.sql").read_text().replace("qareview_app", role)
+        script = Path(__file__).resolve().parents[2] / "docs" / "postgresql-app-role.sql"
+        grants = script.read_text().replace("qareview_app", role)
         owner.execute(grants)
     app_url = postgres_url.replace("postgres@", f"{role}@", 1)
     try:

@@ -152,8 +152,8 @@ def test_a_sender_killed_mid_batch_repeats_at_most_the_message_in_flight_and_und
     smtp_server.mailbox.delay = 0
     deliver(core.uow, mail(smtp_server), now=NOW + LEASE)   # the next pass, once the lease ran out
     received: dict[str, set[str]] = {}
-    for _, message in smtp_server.mailbox.messages:
-        received.setdefault(message["Subject"], set()).add(message["Message-ID"])
+    for _, email in smtp_server.mailbox.messages:
+        received.setdefault(email["Subject"], set()).add(email["Message-ID"])
     assert len(received) == 40                              # every message arrived
     assert all(len(ids) == 1 for ids in received.values())  # a repeat is the same message
     assert len(smtp_server.mailbox.messages) <= 41          # and only the one in flight is repeated
