@@ -61,3 +61,43 @@ def test_no_body_and_no_query_string_gives_a_500_on_any_api_operation(api):
         assert response.status_code < 500, (method, url, body, response.get_data(as_text=True)[:300])
 
     never_500()
+
+
+FORMS = st.dictionaries(KNOWN_KEYS | TEXT, TEXT, max_size=6)
+
+
+@pytest.fixture
+def pages(database_url):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": False, "SCHEDULER_ENABLED": False,
+                      "PASSWORD_HASH_PROFILE": "fast", "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
+    unit = Unit(app.extensions["qareview"])
+    yield app, unit
+    app.extensions["qareview"].engine.dispose()
+
+
+def test_no_form_and_no_query_string_gives_a_500_on_any_page(pages):
+    """Where schemathesis cannot reach (the pages have no OpenAPI description), the same property holds for
+    every page and form, with CSRF off so that the forms' handlers themselves are reached."""
+    app, unit = pages
+    client = app.test_client()
+    assert client.post("/login", data={"email": "lead@qa.test", "password": "correct horse"}).status_code == 302
+    ids = {"case_id": unit.cases_3n[0], "concern_id": unit.concern_3n, "review_id": unit.review_3n,
+           "filename": "app.css"}
+    seen = [(method, re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule))
+            for rule in app.url_map.iter_rules() if not rule.rule.startswith(("/api/", "/logout"))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    assert len(seen) >= 15
+
+    @given(operation=st.sampled_from(seen), form=FORMS, query=QUERIES)
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def never_500(operation, form, query):
+        method, path = operation
+        encode = {k.encode("utf-8", "surrogatepass"): v.encode("utf-8", "surrogatepass") for k, v in form.items()}
+        url = path + "?" + urlencode({k.encode("utf-8", "surrogatepass"): v.encode("utf-8", "surrogatepass")
+                                      for k, v in query.items()})
+        response = client.open(url, method=method, data=urlencode(encode),
+                               content_type="application/x-www-form-urlencoded")
+        response.close()  # a static file is sent as a file
+        assert response.status_code < 500, (method, url, form)
+
+    never_500()
