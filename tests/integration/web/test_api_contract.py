@@ -230,6 +230,20 @@ def test_the_openapi_document_describes_every_endpoint(app):
             "/api/v1/reviews/{review_id}/cases", "/api/v1/audit"} <= paths
 
 
+def test_the_openapi_document_says_which_values_are_valid_and_how_long_they_may_be(app):
+    schemas = app.test_client().get("/api/v1/openapi.json").json["components"]["schemas"]
+    case_request, concern_request = schemas["CaseTransitionRequest"], schemas["ConcernTransitionRequest"]
+    assert "assign" in case_request["properties"]["trigger"]["enum"]
+    assert concern_request["properties"]["trigger"]["enum"] == ["notify_region", "respond", "accept", "request_more"]
+    assert "version" in case_request["required"] and "version" in concern_request["required"]
+    assert "opened_in_error" in case_request["properties"]["reason"]["enum"]
+    assert "safety_issue" in schemas["ConcernCreate"]["properties"]["type"]["enum"]
+    assert "3S" in schemas["ReviewCreate"]["properties"]["region"]["enum"]
+    assert case_request["properties"]["notes"]["maxLength"] == 10_000
+    assert schemas["ConcernCreate"]["properties"]["description"]["maxLength"] == 10_000
+    assert concern_request["properties"]["systemic_issue"]["type"] == "string"
+
+
 def test_the_audit_trail_is_searched_by_entity_actor_trigger_and_time(app, unit, client_as):
     core = app.extensions["qareview"]
     lead, (_, second, third) = unit.staff.lead, unit.cases_3n
