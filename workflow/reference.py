@@ -34,6 +34,8 @@ class Reference:
     regions: dict[str, Region]
     calendar: dict[int, tuple[str, ...]]
     sample_period_months: int
+    sample_sizes: dict[str, dict[str, int]]   # by kind of review, then case type
+    worker_cap: int
     elimination_reasons: dict[str, str]
     clocks: dict[str, ClockRule]
     holidays: frozenset[date]
@@ -73,6 +75,9 @@ def load_reference(folder: Path) -> Reference:
         )
         for name, c in clocks["clocks"].items()
     }
+    worker_cap = int(sampling["worker_cap"])
+    if not 2 <= worker_cap <= 3:
+        raise ValueError("sampling.toml: worker_cap must be 2 or 3")
     types = {code: ConcernType(code, t["label"], t["clock"]) for code, t in concerns["types"].items()}
     for t in types.values():
         if t.clock not in rules:
@@ -81,6 +86,8 @@ def load_reference(folder: Path) -> Reference:
         regions=region_map,
         calendar=calendar,
         sample_period_months=int(sampling["sample_period_months"]),
+        sample_sizes={kind: {t: int(n) for t, n in sizes.items()} for kind, sizes in sampling["sample_size"].items()},
+        worker_cap=worker_cap,
         elimination_reasons=dict(_read(folder, "eliminations.toml")["reasons"]),
         clocks=rules,
         holidays=frozenset(date.fromisoformat(d) for d in clocks.get("holidays", {}).get("dates", [])),

@@ -1,0 +1,231 @@
+"""Drawing a regional review's sample from the case-management extract: who is eligible, who is eliminated
+at once and why, the seeded order, the cases for review and the oversample, the worker cap.
+
+Reproducible forever: the frame is put in a stable order by its key before the draw, each record then
+gets the next number of `random.Random(seed).random()` (the one stream Python promises to keep across
+versions), and records sorted by their numbers give the sample order. The same seed and the same
+universe give the same order, on any machine; `ALGORITHM` names this procedure in every recorded draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+
+from workflow.review_calendar import Period
+from workflow.states import CaseType
+
+ALGORITHM = "qareview-draw-1"
+#: An in-home case must be open this many days, counted into the 45 days after the sample period.
+IH_MINIMUM_DAYS = 45
+
+
+class SampleRole(StrEnum):
+    REVIEW = "review"
+    OVERSAMPLE = "oversample"
+    ELIMINATED = "eliminated"
+
+
+@dataclass(frozen=True)
+class CustodyEpisode:
+    """One row of the foster-care extract."""
+
+    child_id: str
+    case_id: str
+    region: str
+    custody_start: date
+    custody_end: date | None
+    date_of_birth: date | None
+    worker_id: str | None
+
+
+@dataclass(frozen=True)
+class InHomeCase:
+    """One row of the in-home extract."""
+
+    case_id: str
+    region: str
+    case_start: date
+    case_end: date | None
+    service_type: str
+    household_child_ids: tuple[str, ...]
+    worker_id: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One record of the frame, as the draw placed it."""
+
+    case_type: str
+    key: str                       # what the frame is sampled by: the child (foster care), the case (in-home)
+    case_number: str
+    child_id: str | None
+    worker: str | None
+    number: float = 0.0            # its random number: the order sorts by it
+    order: int = 0                 # 1-based rank within its case type, eliminated entries included
+    role: SampleRole = SampleRole.OVERSAMPLE
+    reason: str | None = None      # why it was eliminated
+    flag: str | None = None        # what screening should look at (not decisive)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a draw needs besides the universe: its periods, sizes, cap and what was drawn before."""
+
+    period: Period
+    pur: Period
+    sizes: Mapping[str, int]
+    worker_cap: int
+    drawn_before: frozenset[str] = frozenset()   # keys (child or case ids) drawn in the 12 months before
+
+
+@dataclass
+class Draw:
+    seed: int
+    entries: list[Entry]
+    frame_digest: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def period_under_review_at_draw(period: Period, review_month: date) -> Period:
+    """The PUR while the case review date is not yet known: to the last day of the review month."""
+    next_month = (review_month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return Period(period.start, next_month - timedelta(days=1))
+
+
+def in_foster_care_frame(episode: CustodyEpisode, period: Period) -> bool:
+    return episode.custody_start <= period.end and (episode.custody_end is None or episode.custody_end > period.start)
+
+
+def in_in_home_frame(case: InHomeCase, period: Period) -> bool:
+    return (case.service_type == "In-Home" and case.case_start <= period.end
+            and (case.case_end is None or case.case_end >= period.start))
+
+
+def open_days(case: InHomeCase, period: Period) -> int:
+    """Days open from the later of its start and the period's start to the earlier of its end and 45 days
+    after the period's end, both ends included (the 45 days may finish after the sample period)."""
+    first = max(case.case_start, period.start)
+    last = min(case.case_end or date.max, period.end + timedelta(days=IH_MINIMUM_DAYS))
+    return max((last - first).days + 1, 0)
+
+
+def eighteenth_birthday(born: date) -> date:
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:  # born on 29 February: 1 March of that year
+        return date(born.year + 18, 3, 1)
+
+
+def _overlaps(episode: CustodyEpisode, pur: Period) -> bool:
+    return episode.custody_start <= pur.end and (episode.custody_end is None or episode.custody_end >= pur.start)
+
+
+def _foster_care_entries(episodes: Iterable[CustodyEpisode], rules: Rules) -> list[Entry]:
+    """One entry per child with an episode in the frame (its latest such episode names the case)."""
+    latest: dict[str, CustodyEpisode] = {}
+    for episode in episodes:
+        if in_foster_care_frame(episode, rules.period):
+            kept = latest.get(episode.child_id)
+            if kept is None or (episode.custody_start, episode.case_id) > (kept.custody_start, kept.case_id):
+                latest[episode.child_id] = episode
+    entries = []
+    for child_id, episode in latest.items():
+        reason = None
+        if episode.date_of_birth is not None and eighteenth_birthday(episode.date_of_birth) < rules.pur.start:
+            reason = "target_child_reached_18"
+        elif child_id in rules.drawn_before or episode.case_id in rules.drawn_before:
+            reason = "duplicate_in_measurement_period"   # the child, or a sibling's case, drawn already
+        entries.append(Entry(CaseType.FOSTER_CARE, child_id, episode.case_id, child_id, episode.worker_id,
+                             reason=reason))
+    return entries
+
+
+def _in_home_entries(cases: Iterable[InHomeCase], custody: Mapping[str, Sequence[CustodyEpisode]],
+                     rules: Rules) -> list[Entry]:
+    entries = []
+    for case in cases:
+        if not in_in_home_frame(case, rules.period):
+            continue
+        reason = flag = None
+        in_care = [e for child in case.household_child_ids for e in custody.get(child, ()) if _overlaps(e, rules.pur)]
+        if any(e.custody_end is None or (e.custody_end - e.custody_start).days >= 2 for e in in_care):
+            reason = "ih_child_in_foster_care"
+        elif open_days(case, rules.period) < IH_MINIMUM_DAYS:
+            reason = "ih_open_under_45_days"
+        elif case.case_id in rules.drawn_before:
+            reason = "duplicate_in_measurement_period"   # the same (or a re-opened) case drawn already
+        elif in_care:
+            flag = "a household child was in foster care for one day during the period under review"
+        entries.append(Entry(CaseType.IN_HOME, case.case_id, case.case_id, None, case.worker_id, reason=reason,
+                             flag=flag))
+    return entries
+
+
+def frame_digest(entries: Sequence[Entry]) -> str:
+    """A digest of the frame as drawn from (its keys, in their stable order)."""
+    return hashlib.sha256("\n".join(f"{e.case_type}:{e.key}" for e in entries).encode()).hexdigest()
+
+
+def draw(*, episodes: Iterable[CustodyEpisode], in_home: Iterable[InHomeCase],
+         custody_by_child: Mapping[str, Sequence[CustodyEpisode]], rules: Rules, seed: int) -> Draw:
+    """The whole ordered sample: every frame record with its number, order, role and (if eliminated) reason."""
+    frame = sorted(_foster_care_entries(episodes, rules) + _in_home_entries(in_home, custody_by_child, rules),
+                   key=lambda e: (e.case_type, e.key))
+    stream = random.Random(seed)
+    numbered = [replace(e, number=stream.random()) for e in frame]
+    entries: list[Entry] = []
+    for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
+        ordered = sorted((e for e in numbered if e.case_type == case_type), key=lambda e: (e.number, e.key))
+        entries += assign_roles([replace(e, order=n) for n, e in enumerate(ordered, start=1)],
+                                rules.sizes.get(case_type, 0), rules.worker_cap)
+    return Draw(seed=seed, entries=entries, frame_digest=frame_digest(frame), counts=explain(entries))
+
+
+def assign_roles(ordered: Sequence[Entry], size: int, cap: int) -> list[Entry]:
+    """The first `size` eligible entries, in order, are for review — skipping any whose worker already has
+    `cap` cases for review (it stays in the oversample); eliminated entries keep their role."""
+    per_worker: Counter[str] = Counter()
+    chosen, placed = 0, []
+    for entry in ordered:
+        if entry.reason is not None:
+            placed.append(replace(entry, role=SampleRole.ELIMINATED))
+        elif chosen < size and (entry.worker is None or per_worker[entry.worker] < cap):
+            chosen += 1
+            if entry.worker is not None:
+                per_worker[entry.worker] += 1
+            placed.append(replace(entry, role=SampleRole.REVIEW))
+        else:
+            placed.append(replace(entry, role=SampleRole.OVERSAMPLE))
+    return placed
+
+
+def next_replacement(entries: Sequence[Entry], case_type: str, cap: int, used: Iterable[str]) -> Entry | None:
+    """The next oversample entry of `case_type`, in order, not used before and within the worker cap among the
+    entries now for review; None when none is left."""
+    used = set(used)
+    per_worker = Counter(e.worker for e in entries
+                         if e.case_type == case_type and e.role is SampleRole.REVIEW and e.worker is not None)
+    for entry in sorted((e for e in entries if e.case_type == case_type), key=lambda e: e.order):
+        if entry.role is SampleRole.OVERSAMPLE and entry.key not in used and \
+                (entry.worker is None or per_worker[entry.worker] < cap):
+            return entry
+    return None
+
+
+def explain(entries: Sequence[Entry]) -> dict[str, dict[str, int]]:
+    """Per case type: how many were in the frame, eliminated (by reason), for review and left over."""
+    counts: dict[str, dict[str, int]] = {}
+    for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
+        mine = [e for e in entries if e.case_type == case_type]
+        reasons = Counter(e.reason for e in mine if e.reason)
+        counts[case_type] = {"frame": len(mine), "eligible": len(mine) - sum(reasons.values()),
+                             "review": sum(e.role is SampleRole.REVIEW for e in mine),
+                             "oversample": sum(e.role is SampleRole.OVERSAMPLE for e in mine),
+                             **{f"eliminated:{reason}": n for reason, n in sorted(reasons.items())}}
+    return counts
