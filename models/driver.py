@@ -214,6 +214,11 @@ class Driver:
         cursor = self.execute(sql, values)
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
+    def insert_many(self, model: type, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert rows that all give the same columns, in one batch."""
+        if rows:
+            self.execute_many(_insert_sql(model, tuple(rows[0]), ()), rows)
+
     def update_versioned(self, model: type, id_: int, version: int, changes: Mapping[str, Any]) -> None:
         """Write `changes` if the row is still at `version` (the optimistic lock: the one version check),
         and bump its version. On PostgreSQL a concurrent writer's row lock makes this wait, then see

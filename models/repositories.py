@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -18,13 +18,15 @@ from sqlalchemy import Select, bindparam, func, select
 
 from models.driver import Driver
 from models.tables import (ApiToken, CalendarEntry, CaseRow, ConcernRow, Conflict, Deadline, DeidentificationMap,
-                           LoginFailure, LoginSession, OutboxMessage, RegionRow, ReviewRow, User, UserRole)
+                           FosterCareEpisode, InHomeServiceCase, LoginFailure, LoginSession, OutboxMessage, RegionRow,
+                           ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
 from models.views import DeadlineLine, OutboxLine, UserLine, columns
 from workflow.actors import Actor, Directory
 from workflow.case_lifecycle import CaseReview
 from workflow.concern_lifecycle import Concern
 from workflow.lifecycle import attributes
 from workflow.review_lifecycle import RegionalReview
+from workflow.sampling import CustodyEpisode, InHomeCase
 from workflow.roles import Role
 from workflow.states import OutboxStatus
 
@@ -420,3 +422,100 @@ class OutboxRepository:
     def retry(self, message_id: int, *, at: datetime, error: str) -> None:
         self._db.execute("UPDATE outbox SET next_attempt_at = :at, last_error = :error WHERE id = :id",
                          {"id": message_id, "at": at, "error": error})
+
+
+_EPISODE_COLUMNS = ("child_id", "case_id", "region", "custody_start", "custody_end", "date_of_birth", "worker_id",
+                    "county")
+_IN_HOME_COLUMNS = ("case_id", "region", "case_start", "case_end", "service_type", "household_child_ids",
+                    "worker_id", "county")
+_EPISODES_IN = (select(*columns(FosterCareEpisode, *_EPISODE_COLUMNS))
+                .where(FosterCareEpisode.region == bindparam("region"),
+                       FosterCareEpisode.custody_start <= bindparam("end"),
+                       (FosterCareEpisode.custody_end.is_(None)) | (FosterCareEpisode.custody_end > bindparam("start"))))
+_IN_HOME_IN = (select(*columns(InHomeServiceCase, *_IN_HOME_COLUMNS))
+               .where(InHomeServiceCase.region == bindparam("region"), InHomeServiceCase.case_start <= bindparam("end"),
+                      (InHomeServiceCase.case_end.is_(None)) | (InHomeServiceCase.case_end >= bindparam("start"))))
+_EPISODES_OF = (select(*columns(FosterCareEpisode, *_EPISODE_COLUMNS))
+                .where(FosterCareEpisode.child_id.in_(bindparam("children", expanding=True))))
+
+
+class UniverseRepository:
+    """The extracts the samples are drawn from: each import replaces its kind's whole universe."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def clear(self, kind: str) -> None:
+        self._db.execute(f"DELETE FROM {_UNIVERSE[kind].__tablename__}")
+
+    def add(self, kind: str, records: Sequence) -> None:
+        """Store a batch of records (CustodyEpisode or InHomeCase)."""
+        if kind == "foster-care":
+            rows = [{n: getattr(r, n) for n in _EPISODE_COLUMNS} for r in records]
+            self._db.insert_many(FosterCareEpisode, rows)
+        else:
+            rows = [{n: (";".join(r.household_child_ids) if n == "household_child_ids" else getattr(r, n))
+                     for n in _IN_HOME_COLUMNS} for r in records]
+            self._db.insert_many(InHomeServiceCase, rows)
+
+    def record_import(self, *, kind: str, digest: str, rows: int, by: str, at: datetime) -> int:
+        return self._db.insert(UniverseImport, {"kind": kind, "digest": digest, "rows": rows, "imported_by": by,
+                                                "imported_at": at})
+
+    def episodes_in(self, region: str, start: date, end: date) -> list[CustodyEpisode]:
+        """The region's custody episodes overlapping the period (the foster-care frame's candidates)."""
+        return [CustodyEpisode(**dict(zip(_EPISODE_COLUMNS, row)))
+                for row in self._db.rows(_EPISODES_IN, {"region": region, "start": start, "end": end})]
+
+    def in_home_in(self, region: str, start: date, end: date) -> list[InHomeCase]:
+        return [InHomeCase(**{**dict(zip(_IN_HOME_COLUMNS, row)),
+                              "household_child_ids": tuple(c for c in row[5].split(";") if c)})
+                for row in self._db.rows(_IN_HOME_IN, {"region": region, "start": start, "end": end})]
+
+    def episodes_of(self, children: Iterable[str]) -> dict[str, list[CustodyEpisode]]:
+        """Every custody episode of these children, anywhere, by child."""
+        found: dict[str, list[CustodyEpisode]] = {}
+        wanted = sorted(set(children))
+        for first in range(0, len(wanted), 1000):
+            for row in self._db.rows(_EPISODES_OF, {"children": wanted[first:first + 1000]}):
+                episode = CustodyEpisode(**dict(zip(_EPISODE_COLUMNS, row)))
+                found.setdefault(episode.child_id, []).append(episode)
+        return found
+
+
+_UNIVERSE = {"foster-care": FosterCareEpisode, "in-home": InHomeServiceCase}
+_DRAWN_IN = (select(SampleEntryRow.key, SampleEntryRow.case_number)
+             .join(SampleRow, SampleRow.id == SampleEntryRow.sample_id)
+             .join(ReviewRow, ReviewRow.id == SampleRow.review_id)
+             .where(SampleEntryRow.role == "review", ReviewRow.review_month >= bindparam("since"),
+                    ReviewRow.review_month <= bindparam("until"), ReviewRow.id != bindparam("review_id")))
+
+
+class SampleRepository:
+    """Drawn samples and their ordered entries."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def add(self, *, review_id: int, seed: int, algorithm: str, frame_digest: str, period_start: date,
+            period_end: date, drawn_by: str, drawn_at: datetime, entries: Sequence[dict[str, Any]]) -> int:
+        sample_id = self._db.insert(SampleRow, {"review_id": review_id, "seed": seed, "algorithm": algorithm,
+                                                "frame_digest": frame_digest, "period_start": period_start,
+                                                "period_end": period_end, "drawn_by": drawn_by, "drawn_at": drawn_at})
+        names = ("sample_id", "case_type", "position", "key", "case_number", "child_id", "worker", "number", "role",
+                 "reason", "flag", "case_id")
+        self._db.insert_many(SampleEntryRow, [{"sample_id": sample_id, **{n: e.get(n) for n in names[1:]}}
+                                              for e in entries])
+        return sample_id
+
+    def drawn_between(self, *, since: date, until: date, review_id: int) -> set[str]:
+        """The keys (children, cases) and case numbers drawn for review in other reviews of those months."""
+        found: set[str] = set()
+        for key, case_number in self._db.rows(_DRAWN_IN, {"since": since, "until": until, "review_id": review_id}):
+            found |= {key, case_number}
+        return found
+
+    def update_entry(self, entry_id: int, *, role: str, reason: str | None = None, case_id: int | None = None) -> None:
+        self._db.execute("UPDATE sample_entries SET role = :role, reason = coalesce(:reason, reason), "
+                         "case_id = coalesce(:case_id, case_id) WHERE id = :id",
+                         {"id": entry_id, "role": role, "reason": reason, "case_id": case_id})

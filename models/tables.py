@@ -226,3 +226,83 @@ class LoginFailure(SQLModel, table=True):
     email: str = Field(max_length=254)
     address: str = Field(max_length=64)
     at: datetime
+
+
+class UniverseImport(SQLModel, table=True):
+    """One import of a case-management extract: who, when, which file (its digest), how many rows."""
+
+    __tablename__ = "universe_imports"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    digest: str = Field(max_length=64)
+    rows: int
+    imported_by: str = Field(max_length=254)
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class FosterCareEpisode(SQLModel, table=True):
+    """A custody episode of the foster-care extract (the latest import replaces the whole universe)."""
+
+    __tablename__ = "universe_foster_care"
+    __table_args__ = (UniqueConstraint("child_id", "custody_start", name="uq_universe_fc_episode"),
+                      Index("ix_universe_fc_region_start", "region", "custody_start"))
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: str = Field(max_length=64, index=True)
+    case_id: str = Field(max_length=64)
+    region: str = Field(max_length=8)
+    county: str | None = Field(default=None, max_length=64)
+    custody_start: date
+    custody_end: date | None = None
+    date_of_birth: date | None = None
+    worker_id: str | None = Field(default=None, max_length=64)
+
+
+class InHomeServiceCase(SQLModel, table=True):
+    """A case of the in-home extract (the latest import replaces the whole universe)."""
+
+    __tablename__ = "universe_in_home"
+    __table_args__ = (Index("ix_universe_ih_region_start", "region", "case_start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(max_length=64, unique=True)
+    region: str = Field(max_length=8)
+    county: str | None = Field(default=None, max_length=64)
+    case_start: date
+    case_end: date | None = None
+    service_type: str = Field(max_length=32)
+    household_child_ids: str = ""
+    worker_id: str | None = Field(default=None, max_length=64)
+
+
+class SampleRow(SQLModel, table=True):
+    """A review's drawn sample: the seed, the algorithm and the digest of the frame it drew from."""
+
+    __tablename__ = "samples"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="regional_reviews.id", unique=True)
+    seed: int
+    algorithm: str = Field(max_length=32)
+    frame_digest: str = Field(max_length=64)
+    period_start: date
+    period_end: date
+    drawn_by: str = Field(max_length=254)
+    drawn_at: datetime = Field(default_factory=utcnow)
+
+
+class SampleEntryRow(SQLModel, table=True):
+    """One record of a drawn sample, in its order: the artifact an auditor checks."""
+
+    __tablename__ = "sample_entries"
+    __table_args__ = (UniqueConstraint("sample_id", "case_type", "position", name="uq_sample_entry_position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    sample_id: int = Field(foreign_key="samples.id", index=True)
+    case_type: str = Field(max_length=16)
+    position: int
+    key: str = Field(max_length=64)
+    case_number: str = Field(max_length=64)
+    child_id: str | None = Field(default=None, max_length=64)
+    worker: str | None = Field(default=None, max_length=64)
+    number: float
+    role: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=64)
+    flag: str | None = None
+    case_id: int | None = Field(default=None, foreign_key="cases.id")

@@ -8,7 +8,8 @@ from sqlalchemy import Connection, Engine
 from models.audit import AuditLog
 from models.driver import Driver
 from models.repositories import (CaseRepository, ConcernRepository, DeadlineRepository, OutboxRepository,
-                                 PeopleRepository, RegionRepository, ReviewRepository)
+                                 PeopleRepository, RegionRepository, ReviewRepository, SampleRepository,
+                                 UniverseRepository)
 from models.views import Views
 
 
@@ -40,6 +41,8 @@ class UnitOfWork:
         self.regions = RegionRepository(db)
         self.deadlines = DeadlineRepository(db)
         self.outbox = OutboxRepository(db)
+        self.universe = UniverseRepository(db)
+        self.samples = SampleRepository(db)
         self.audit = AuditLog(db, self._audit_key)
         self.views = Views(db)
 

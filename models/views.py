@@ -17,7 +17,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, ex
 
 from models.driver import Driver
 from models.tables import (AuditRecord, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
-                           ReviewRow, User, UserRole)
+                           ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
 from workflow.actors import Actor
 from workflow.case_lifecycle import CaseReview
 from workflow.concern_lifecycle import Concern
@@ -134,6 +134,42 @@ class AdminUserLine(NamedTuple):
     roles: str  # comma-separated
 
 
+class SampleLine(NamedTuple):
+    id: int
+    review_id: int
+    seed: int
+    algorithm: str
+    frame_digest: str
+    period_start: date
+    period_end: date
+    drawn_by: str
+    drawn_at: datetime
+
+
+class SampleEntryLine(NamedTuple):
+    id: int
+    case_type: str
+    position: int
+    key: str
+    case_number: str
+    child_id: str | None
+    worker: str | None
+    number: float
+    role: str
+    reason: str | None
+    flag: str | None
+    case_id: int | None
+
+
+class ImportLine(NamedTuple):
+    id: int
+    kind: str
+    digest: str
+    rows: int
+    imported_by: str
+    imported_at: datetime
+
+
 class RegionLine(NamedTuple):
     code: str
     name: str
@@ -200,6 +236,12 @@ _ALL_ROLES = select(UserRole.user_id, UserRole.role).order_by(UserRole.role)
 _ADMIN_CONFLICTS = (select(Conflict.id, User.email, Conflict.case_id, Conflict.region, Conflict.participant,
                            Conflict.note).join(User, User.id == Conflict.user_id).order_by(Conflict.id))
 _REGIONS = select(RegionRow.code, RegionRow.name, RegionRow.metro).order_by(RegionRow.code)
+_SAMPLE = select(*columns(SampleRow, *SampleLine._fields)).where(SampleRow.review_id == bindparam("review_id"))
+_SAMPLE_ENTRIES = (select(*columns(SampleEntryRow, *SampleEntryLine._fields))
+                   .where(SampleEntryRow.sample_id == bindparam("sample_id"))
+                   .order_by(SampleEntryRow.case_type, SampleEntryRow.position))
+_IMPORTS = (select(*columns(UniverseImport, *ImportLine._fields)).order_by(UniverseImport.id.desc())
+            .limit(bindparam("limit")))
 
 #: Case states whose next step belongs to the team leads.
 LEAD_STATES = [CaseState.SAMPLED, CaseState.SCREENED, CaseState.CB_OVERSIGHT, CaseState.FINALIZED]
@@ -329,6 +371,17 @@ class Views:
 
     def conflicts(self) -> list[ConflictLine]:
         return self._db.rows(_ADMIN_CONFLICTS, shape=ConflictLine)
+
+    def sample(self, review_id: int) -> SampleLine | None:
+        found = self._db.rows(_SAMPLE, {"review_id": review_id}, SampleLine)
+        return found[0] if found else None
+
+    def sample_entries(self, sample_id: int) -> list[SampleEntryLine]:
+        """A sample's entries, foster care first, each type in its order."""
+        return self._db.rows(_SAMPLE_ENTRIES, {"sample_id": sample_id}, SampleEntryLine)
+
+    def imports(self, limit: int = 100) -> list[ImportLine]:
+        return self._db.rows(_IMPORTS, {"limit": limit}, ImportLine)
 
     def regions(self) -> list[RegionLine]:
         return self._db.rows(_REGIONS, shape=RegionLine)

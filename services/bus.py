@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from notifications.messages import MESSAGES
-from services import cases, concerns, deadlines, reviews
+from services import cases, concerns, deadlines, reviews, sampling
 from services.core import Core
 from workflow import commands, events
 from workflow.deadlines import CLOCK_EFFECTS
@@ -34,6 +34,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     commands.RaiseConcern: concerns.raise_concern,
     commands.PlanReview: reviews.plan,
     commands.SweepDeadlines: deadlines.sweep_batch,
+    commands.DrawSample: sampling.draw_sample,
 }
 
 #: Each event type's handlers; an event is handled by those of its own type and of every type it derives

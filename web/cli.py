@@ -15,14 +15,17 @@ from werkzeug.serving import run_simple
 from notifications.delivery import MailSettings, deliver
 from scheduler.runner import run_forever, start_background
 from scheduler.sweep import sweep
-from services import audit
+from services import audit, sampling
 from services import demo as demo_data
 from services import people
+from services.bus import handle
 from services.core import Core
 from services.setup import backup, init_db
+from workflow.commands import DrawSample
 from workflow.errors import DomainError
 from workflow.roles import Role
 from workflow.states import OutboxStatus
+from workflow.universe import Extract
 
 
 def core() -> Core:
@@ -278,6 +281,53 @@ def scheduler_command() -> None:
     run_forever(core(), MailSettings.from_config(current_app.config), seconds)
 
 
+@click.command("import-universe")
+@click.argument("kind", type=click.Choice([k.value for k in Extract]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_universe_command(kind: str, path: Path) -> None:
+    """Replace the foster-care or in-home universe with an extract (CSV), all or nothing."""
+    def progress(rows):
+        if not sys.stderr.isatty():
+            yield from rows
+            return
+        with click.progressbar(length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr) as bar:
+            for row in rows:
+                bar.update(sum(len(v or "") + 1 for v in row.values()))
+                yield row
+    try:
+        done = sampling.import_universe(core(), kind=Extract(kind), path=path, by="command line", progress=progress)
+    except sampling.Refused as refused:
+        for problem in refused.problems:
+            click.echo(problem, err=True)
+        click.echo(f"refused: nothing was imported from {path}", err=True)
+        sys.exit(1)
+    regions = ", ".join(f"{code} {n}" for code, n in done.per_region.items())
+    click.echo(f"imported {done.rows} {kind} rows from {path.name} ({regions}); sha256 {done.digest[:12]}")
+
+
+@click.group("reviews")
+def reviews_group() -> None:
+    """Regional reviews: draw a sample."""
+
+
+@reviews_group.command("sample")
+@click.argument("review_id", type=click.IntRange(1, 2**31 - 1))
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None, help="default: a fresh seed, recorded")
+@click.option("--as", "email", required=True, help="the team lead drawing it (e-mail)")
+@with_appcontext
+def reviews_sample(review_id: int, seed: int | None, email: str) -> None:
+    """Draw a review's sample from the imported universe; its cases for review start `sampled`."""
+    c = core()
+    def draw(uow):
+        actor = people.actor(uow, email)
+        return handle(c, uow, DrawSample(review_id=review_id, seed=seed, actor=actor, at=c.now()))
+    drawn = in_unit(draw)
+    for case_type, counts in drawn.counts.items():
+        click.echo(f"{case_type}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo(f"sample drawn with seed {drawn.seed}")
+
+
 @click.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @with_appcontext
@@ -295,5 +345,6 @@ def backup_command(target: Path) -> None:
 
 def register(app: Flask) -> None:
     for command in (init_db_command, demo_command, serve_command, users_group, audit_group, sweep_command,
-                    deadlines_command, outbox_command, scheduler_command, backup_command):
+                    deadlines_command, outbox_command, scheduler_command, backup_command, import_universe_command,
+                    reviews_group):
         app.cli.add_command(command)

@@ -133,12 +133,13 @@ class CaseReview:
 
 
 def add_case(*, review_id: int, region: str, case_type: str, case_number: str, worker: str | None,
-             child_id: str | None, actor: Actor, now: datetime) -> CaseReview:
-    """A case added to a review by hand, `sampled`, with its CaseAdded event (its id comes when stored)."""
+             child_id: str | None, actor: Actor, now: datetime, how: str = "added by hand") -> CaseReview:
+    """A case added to a review (by hand, or drawn: `how`), `sampled`, with its CaseAdded event (its id comes
+    when stored)."""
     case = CaseReview(id=None, review_id=review_id, region=region, case_type=case_type, case_number=case_number,
                       worker=worker, child_id=child_id)
     case.events.append(events.CaseAdded(entity="case", entity_id=None, trigger="add", source="", dest=S.SAMPLED,
-                                        actor=actor.email, at=now, notes="added by hand"))
+                                        actor=actor.email, at=now, notes=how))
     return case
 
 

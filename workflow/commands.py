@@ -190,6 +190,16 @@ class RaiseConcern(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DrawSample(Command):
+    """Draw a review's sample from the universe (`seed` None: a fresh one), from its sample period (its start
+    overridden by `period_start`)."""
+
+    review_id: int
+    seed: int | None = None
+    period_start: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class SweepDeadlines:
     """Record the notices due at `at` for one batch of deadlines (those in `skip` aside)."""
 

@@ -42,6 +42,7 @@ class CustodyEpisode:
     custody_end: date | None
     date_of_birth: date | None
     worker_id: str | None
+    county: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class InHomeCase:
     service_type: str
     household_child_ids: tuple[str, ...]
     worker_id: str | None
+    county: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 from flask_smorest import Blueprint
 
-from services import reviews
+from services import reviews, sampling
 from services.bus import execute
 from web.api.cases import present as present_case
 from web.api.common import after_cursor, caller, core, login_required, page
 from web.api.schemas import (CaseCreateSchema, CaseReadSchema, ReviewCreateSchema, ReviewQuerySchema,
-                             ReviewReadSchema, page_of)
-from workflow.commands import AddCase, PlanReview
+                             ReviewReadSchema, SampleReadSchema, SampleRequestSchema, page_of)
+from workflow.commands import AddCase, DrawSample, PlanReview
+from workflow.errors import NotFound
+from workflow.sampling import Entry, SampleRole, explain
 
 blp = Blueprint("api_reviews", __name__, description="Regional reviews")
 
@@ -69,3 +71,42 @@ def add_case(body, review_id):
     return present_case(execute(core(), AddCase(review_id=review_id, case_type=body["case_type"],
                                                 case_number=body["case_number"], worker=body.get("worker"),
                                                 child_id=body.get("child_id"), actor=caller(), at=core().now())))
+
+
+def present_sample(sample, entries) -> dict:
+    """The drawn sample: its seed and how it was drawn, what it holds per case type, and every entry in order."""
+    as_drawn = [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position,
+                      SampleRole(e.role), e.reason, e.flag) for e in entries]
+    return {"seed": sample.seed, "algorithm": sample.algorithm, "frame_digest": sample.frame_digest,
+            "sample_period": {"start": sample.period_start, "end": sample.period_end}, "drawn_by": sample.drawn_by,
+            "drawn_at": sample.drawn_at, "counts": explain(as_drawn),
+            "entries": [{"order": e.position, "case_type": e.case_type, "case_number": e.case_number,
+                         "child_id": e.child_id, "worker": e.worker, "role": e.role, "reason": e.reason,
+                         "flag": e.flag, "case_id": e.case_id} for e in entries]}
+
+
+def _sample(review_id: int) -> dict:
+    with core().uow(write=False) as uow:
+        found = sampling.sample_of(uow, review_id=review_id, viewer=caller())
+    if found is None:
+        raise NotFound(f"regional review {review_id} has no sample yet: draw it with POST")
+    return present_sample(*found)
+
+
+@blp.route("/reviews/<id:review_id>/sample", methods=["POST"])
+@login_required
+@blp.arguments(SampleRequestSchema())
+@blp.response(200, SampleReadSchema)
+def draw(body, review_id):
+    """Draw the review's sample from the imported universe (team lead); the cases for review start `sampled`."""
+    execute(core(), DrawSample(review_id=review_id, seed=body.get("seed"), period_start=body.get("period_start"),
+                               actor=caller(), at=core().now()))
+    return _sample(review_id)
+
+
+@blp.route("/reviews/<id:review_id>/sample", methods=["GET"])
+@login_required
+@blp.response(200, SampleReadSchema)
+def get_sample(review_id):
+    """The review's sample: the seed, the full ordered list, and what each entry became."""
+    return _sample(review_id)

@@ -224,3 +224,34 @@ class CaseCreateSchema(Schema):
     case_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     worker = fields.String(validate=validate.Length(max=64))
     child_id = fields.String(validate=validate.Length(max=64))
+
+
+class SampleRequestSchema(Schema):
+    seed = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_ID),
+                          metadata={"description": "the seed to draw with (default: a fresh one, recorded)"})
+    period_start = fields.Date(metadata={"description": "overrides the sample period's start; the end follows"})
+
+
+class SampleEntrySchema(Schema):
+    order = fields.Integer()
+    case_type = fields.String()
+    case_number = fields.String()
+    child_id = fields.String(allow_none=True)
+    worker = fields.String(allow_none=True)
+    role = fields.String(metadata={"enum": ["review", "oversample", "eliminated"]})
+    reason = fields.String(allow_none=True)
+    flag = fields.String(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+
+
+class SampleReadSchema(Schema):
+    seed = fields.Integer()
+    algorithm = fields.String()
+    frame_digest = fields.String()
+    sample_period = fields.Nested(PeriodSchema)
+    drawn_by = fields.String()
+    drawn_at = fields.DateTime(ISO)
+    counts = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+                         metadata={"description": "per case type: frame, eligible, eliminated by reason, review, "
+                                                  "oversample"})
+    entries = fields.List(fields.Nested(SampleEntrySchema))

@@ -1,0 +1,152 @@
+"""From the extract to a drawn sample: the import (all or nothing), the draw through the API, reproducibly."""
+
+import csv
+from datetime import date
+
+import pytest
+from sqlmodel import func, select
+
+from models.tables import CaseRow, FosterCareEpisode, InHomeServiceCase, UniverseImport
+from tests.integration.conftest import NOW, Staff, stored
+from tests.integration.web.test_api_contract import error
+from web import create_app
+from workflow.review_calendar import sample_period
+from workflow.sampling import Rules, draw, period_under_review_at_draw
+from workflow.universe import COLUMNS, Extract, Reading, read
+
+FC, IH = COLUMNS[Extract.FOSTER_CARE], COLUMNS[Extract.IN_HOME]
+
+
+def write(path, columns, rows, extra=False):
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([*columns, *(["notes"] if extra else [])])
+        for row in rows:
+            writer.writerow([*row, *(["kept and ignored"] if extra else [])])
+    return path
+
+
+def foster_care_rows(children=40, region="3N"):
+    prefix = "" if region == "3N" else region
+    return [[f"{prefix}K{n:03d}", f"{prefix}C{n // 2:03d}", region, "Hinds", "2025-09-01", "" if n % 4 else "2026-02-01",
+             "2012-05-01", f"W{n % 9}"] for n in range(children)]
+
+
+def in_home_rows(cases=30, region="3N"):
+    return [[f"I{n:03d}", region, "Hinds", "2025-09-15", "" if n % 3 else "2025-09-20", "In-Home",
+             f"K{n:03d}" if n % 5 == 0 else "", f"W{n % 7}"] for n in range(cases)]
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SCHEDULER_ENABLED": False,
+                      "PASSWORD_HASH_PROFILE": "fast", "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
+    app.extensions["qareview"].clock = lambda: NOW
+    yield app
+    app.extensions["qareview"].engine.dispose()
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def count(app, model):
+    with stored(app.extensions["qareview"]) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_an_extract_is_imported_with_a_summary_and_again_to_the_same_universe(app, tmp_path):
+    path = write(tmp_path / "fc.csv", FC, foster_care_rows() + foster_care_rows(5, region="2E"), extra=True)
+    for _ in range(2):
+        result = run(app, "import-universe", "foster-care", str(path))
+        assert result.exit_code == 0, result.output
+        assert "imported 45 foster-care rows" in result.output and "3N 40" in result.output and "2E 5" in result.output
+    assert count(app, FosterCareEpisode) == 45 and count(app, UniverseImport) == 2
+
+
+@pytest.mark.parametrize(("row", "says"), [
+    (["K1", "C1", "3N", "X", "2025-13-01", "", "", "W"], "row 3: custody_start '2025-13-01' is not a date"),
+    (["K1", "C1", "3N", "X", "2025-09-01", "2025-08-01", "", "W"], "row 3: custody_end 2025-08-01 is before"),
+    (["K1", "C1", "9Z", "X", "2025-09-01", "", "", "W"], "row 3: region '9Z' is unknown"),
+    (["K0", "C1", "3N", "X", "2025-09-01", "", "", "W"], "row 3: duplicate child_id + custody_start K0 2025-09-01"),
+    (["", "C1", "3N", "X", "2025-09-01", "", "", "W"], "row 3: child_id is empty"),
+])
+def test_a_bad_row_refuses_the_whole_file_with_its_row_number_and_nothing_is_written(app, tmp_path, row, says):
+    run(app, "import-universe", "foster-care", str(write(tmp_path / "good.csv", FC, foster_care_rows(3))))
+    bad = write(tmp_path / "bad.csv", FC, [["K0", "C0", "3N", "X", "2025-09-01", "", "", "W"], row])
+    result = run(app, "import-universe", "foster-care", str(bad))
+    assert result.exit_code == 1 and says in result.output and "nothing was imported" in result.output
+    assert count(app, FosterCareEpisode) == 3                      # the universe before stays as it was
+
+
+def test_a_file_without_a_column_is_refused(app, tmp_path):
+    result = run(app, "import-universe", "in-home", str(write(tmp_path / "ih.csv", IH[:-1], [])))
+    assert result.exit_code == 1 and "row 1: missing column worker_id" in result.output
+    assert count(app, InHomeServiceCase) == 0
+
+
+def test_a_team_lead_draws_a_reproducible_sample_and_its_cases_start_sampled(app, tmp_path):
+    core = app.extensions["qareview"]
+    staff = Staff(core)
+    run(app, "import-universe", "foster-care", str(write(tmp_path / "fc.csv", FC, foster_care_rows())))
+    run(app, "import-universe", "in-home", str(write(tmp_path / "ih.csv", IH, in_home_rows())))
+    client = app.test_client()
+    client.post("/api/v1/session", json={"email": staff.email("lead"), "password": "correct horse"})
+    review = client.post("/api/v1/reviews", json={"region": "3N", "review_month": "2026-11",
+                                                  "kind": "measurement"}).json
+    reviewer = app.test_client()
+    reviewer.post("/api/v1/session", json={"email": staff.email("reviewer"), "password": "correct horse"})
+    error(reviewer.post(f"/api/v1/reviews/{review['id']}/sample", json={"seed": 42}), 403, "forbidden")
+    error(client.get(f"/api/v1/reviews/{review['id']}/sample"), 404, "not_found")
+    drawn = client.post(f"/api/v1/reviews/{review['id']}/sample", json={"seed": 42})
+    assert drawn.status_code == 200, drawn.json
+    sample = drawn.json
+    assert sample["seed"] == 42 and sample["sample_period"] == {"start": "2025-11-01", "end": "2026-04-30"}
+    assert client.get(f"/api/v1/reviews/{review['id']}/sample").json == sample
+    fc = [e for e in sample["entries"] if e["case_type"] == "foster_care"]
+    ih = [e for e in sample["entries"] if e["case_type"] == "in_home"]
+    assert [e["order"] for e in fc] == list(range(1, len(fc) + 1))
+    assert sum(e["role"] == "review" for e in fc) == 15 and sum(e["role"] == "review" for e in ih) <= 10
+    assert all(e["reason"] for e in sample["entries"] if e["role"] == "eliminated")
+    assert {e["reason"] for e in ih if e["role"] == "eliminated"} <= {"ih_open_under_45_days",
+                                                                      "ih_child_in_foster_care"}
+    cases = client.get(f"/api/v1/cases?review={review['id']}&limit=200").json["items"]
+    assert sorted(c["id"] for c in cases) == sorted(e["case_id"] for e in sample["entries"] if e["case_id"])
+    assert {c["state"] for c in cases} == {"sampled"}
+    assert client.get(f"/api/v1/reviews/{review['id']}").json["state"] == "sampling"
+    # the same order as the draw computed from the extract alone, with the same seed
+    period = sample_period(date(2026, 11, 1))
+    with core.uow(write=False) as uow:
+        expected = draw(episodes=uow.universe.episodes_in("3N", period.start, period.end),
+                        in_home=uow.universe.in_home_in("3N", period.start, period.end),
+                        custody_by_child=uow.universe.episodes_of(f"K{n:03d}" for n in range(40)),
+                        rules=Rules(period=period, pur=period_under_review_at_draw(period, date(2026, 11, 1)),
+                                    sizes={"foster_care": 15, "in_home": 10}, worker_cap=3), seed=42)
+    assert [(e["case_type"], e["case_number"], e["role"]) for e in sample["entries"]] == \
+        [(e.case_type, e.case_number, e.role) for e in expected.entries]
+    again = client.post(f"/api/v1/reviews/{review['id']}/sample", json={"seed": 7})
+    assert "sample" in error(again, 422, "validation_error")["details"]      # never drawn again in place
+
+
+def test_a_child_drawn_in_a_review_of_the_12_months_before_is_a_duplicate_in_the_next(app, tmp_path):
+    core = app.extensions["qareview"]
+    staff = Staff(core)
+    run(app, "import-universe", "foster-care", str(write(tmp_path / "fc.csv", FC, foster_care_rows(10))))
+    client = app.test_client()
+    client.post("/api/v1/session", json={"email": staff.email("lead"), "password": "correct horse"})
+    first = client.post("/api/v1/reviews", json={"region": "3N", "review_month": "2026-06", "kind": "baseline"}).json
+    second = client.post("/api/v1/reviews", json={"region": "3N", "review_month": "2026-11",
+                                                   "kind": "baseline"}).json
+    drawn = client.post(f"/api/v1/reviews/{first['id']}/sample", json={"seed": 1}).json
+    taken = {e["case_number"] for e in drawn["entries"] if e["role"] == "review"}
+    later = client.post(f"/api/v1/reviews/{second['id']}/sample", json={"period_start": "2025-09-01",
+                                                                        "seed": 2}).json
+    assert later["sample_period"] == {"start": "2025-09-01", "end": "2026-02-28"}
+    duplicates = {e["case_number"] for e in later["entries"] if e["reason"] == "duplicate_in_measurement_period"}
+    assert duplicates and duplicates <= taken | {e["case_number"] for e in drawn["entries"]}
+
+
+def test_reading_an_extract_streams_and_counts_every_row(tmp_path):
+    reading = Reading()
+    rows = ({"child_id": f"K{n}", "case_id": "C", "region": "3N", "custody_start": "2025-01-01"} for n in range(3))
+    assert len(list(read(Extract.FOSTER_CARE, rows, {"3N"}, reading))) == 3 and reading.rows == 3
