@@ -431,10 +431,10 @@ _IN_HOME_COLUMNS = ("case_id", "region", "case_start", "case_end", "service_type
 _EPISODES_IN = (select(*columns(FosterCareEpisode, *_EPISODE_COLUMNS))
                 .where(FosterCareEpisode.region == bindparam("region"),
                        FosterCareEpisode.custody_start <= bindparam("end"),
-                       (FosterCareEpisode.custody_end.is_(None)) | (FosterCareEpisode.custody_end > bindparam("start"))))
+                       FosterCareEpisode.custody_end.is_(None) | (FosterCareEpisode.custody_end > bindparam("start"))))
 _IN_HOME_IN = (select(*columns(InHomeServiceCase, *_IN_HOME_COLUMNS))
                .where(InHomeServiceCase.region == bindparam("region"), InHomeServiceCase.case_start <= bindparam("end"),
-                      (InHomeServiceCase.case_end.is_(None)) | (InHomeServiceCase.case_end >= bindparam("start"))))
+                      InHomeServiceCase.case_end.is_(None) | (InHomeServiceCase.case_end >= bindparam("start"))))
 _EPISODES_OF = (select(*columns(FosterCareEpisode, *_EPISODE_COLUMNS))
                 .where(FosterCareEpisode.child_id.in_(bindparam("children", expanding=True))))
 

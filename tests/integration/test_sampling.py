@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlmodel import func, select
 
-from models.tables import CaseRow, FosterCareEpisode, InHomeServiceCase, UniverseImport
+from models.tables import FosterCareEpisode, InHomeServiceCase, UniverseImport
 from tests.integration.conftest import NOW, Staff, stored
 from tests.integration.web.test_api_contract import error
 from web import create_app
@@ -28,8 +28,8 @@ def write(path, columns, rows, extra=False):
 
 def foster_care_rows(children=40, region="3N"):
     prefix = "" if region == "3N" else region
-    return [[f"{prefix}K{n:03d}", f"{prefix}C{n // 2:03d}", region, "Hinds", "2025-09-01", "" if n % 4 else "2026-02-01",
-             "2012-05-01", f"W{n % 9}"] for n in range(children)]
+    return [[f"{prefix}K{n:03d}", f"{prefix}C{n // 2:03d}", region, "Hinds", "2025-09-01",
+             "" if n % 4 else "2026-02-01", "2012-05-01", f"W{n % 9}"] for n in range(children)]
 
 
 def in_home_rows(cases=30, region="3N"):
