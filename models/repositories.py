@@ -515,7 +515,10 @@ class SampleRepository:
             found |= {key, case_number}
         return found
 
-    def update_entry(self, entry_id: int, *, role: str, reason: str | None = None, case_id: int | None = None) -> None:
-        self._db.execute("UPDATE sample_entries SET role = :role, reason = coalesce(:reason, reason), "
-                         "case_id = coalesce(:case_id, case_id) WHERE id = :id",
-                         {"id": entry_id, "role": role, "reason": reason, "case_id": case_id})
+    def eliminated(self, entry_id: int, *, reason: str, replaced_by: int | None) -> None:
+        self._db.execute("UPDATE sample_entries SET role = 'eliminated', reason = :reason, replaced_by = :by "
+                         "WHERE id = :id", {"id": entry_id, "reason": reason, "by": replaced_by})
+
+    def for_review(self, entry_id: int, *, case_id: int) -> None:
+        self._db.execute("UPDATE sample_entries SET role = 'review', case_id = :case_id WHERE id = :id",
+                         {"id": entry_id, "case_id": case_id})

@@ -306,3 +306,5 @@ class SampleEntryRow(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=64)
     flag: str | None = None
     case_id: int | None = Field(default=None, foreign_key="cases.id")
+    #: For an entry whose case was eliminated: the case that replaced it (None: none was left).
+    replaced_by: int | None = Field(default=None, foreign_key="cases.id")

@@ -159,6 +159,7 @@ class SampleEntryLine(NamedTuple):
     reason: str | None
     flag: str | None
     case_id: int | None
+    replaced_by: int | None
 
 
 class ImportLine(NamedTuple):
@@ -240,6 +241,8 @@ _SAMPLE = select(*columns(SampleRow, *SampleLine._fields)).where(SampleRow.revie
 _SAMPLE_ENTRIES = (select(*columns(SampleEntryRow, *SampleEntryLine._fields))
                    .where(SampleEntryRow.sample_id == bindparam("sample_id"))
                    .order_by(SampleEntryRow.case_type, SampleEntryRow.position))
+_ENTRY_OF_CASE = select(SampleEntryRow.sample_id, *columns(SampleEntryRow, *SampleEntryLine._fields)).where(
+    SampleEntryRow.case_id == bindparam("case_id"))
 _IMPORTS = (select(*columns(UniverseImport, *ImportLine._fields)).order_by(UniverseImport.id.desc())
             .limit(bindparam("limit")))
 
@@ -379,6 +382,11 @@ class Views:
     def sample_entries(self, sample_id: int) -> list[SampleEntryLine]:
         """A sample's entries, foster care first, each type in its order."""
         return self._db.rows(_SAMPLE_ENTRIES, {"sample_id": sample_id}, SampleEntryLine)
+
+    def sample_entry_of_case(self, case_id: int) -> tuple[int, SampleEntryLine] | None:
+        """The sample (its id) and the entry a case was drawn from, or None for a case added by hand."""
+        found = self._db.rows(_ENTRY_OF_CASE, {"case_id": case_id})
+        return None if not found else (found[0][0], SampleEntryLine._make(found[0][1:]))
 
     def imports(self, limit: int = 100) -> list[ImportLine]:
         return self._db.rows(_IMPORTS, {"limit": limit}, ImportLine)

@@ -43,6 +43,7 @@ EVENT_HANDLERS: dict[type, list[Handler]] = {
     events.Transitioned: [record_in_audit],
     events.CaseEvent: [reviews.follow_cases],
     events.CaseDeidentified: [cases.keep_identity],
+    events.CaseEliminated: [sampling.replace_eliminated],
 }
 # Clocks before messages, so a message can name the deadline its event just started.
 for _event in CLOCK_EFFECTS:

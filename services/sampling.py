@@ -6,7 +6,7 @@ import csv
 import hashlib
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from services import reviews
@@ -17,7 +17,11 @@ from workflow.commands import DrawSample
 from workflow.errors import Forbidden, ValidationFailed
 from workflow.review_calendar import sample_period
 from workflow.roles import Role
-from workflow.sampling import ALGORITHM, Draw, Rules, SampleRole, draw, period_under_review_at_draw
+from workflow import events
+from workflow.actors import Actor
+from workflow.sampling import (ALGORITHM, Draw, Entry, Rules, SampleRole, draw, next_replacement,
+                               period_under_review_at_draw)
+from workflow.states import CaseState
 from workflow.universe import IMPORT_BATCH, Extract, Reading, missing_columns, read
 
 #: Seeds are kept as database integers.
@@ -128,3 +132,46 @@ def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
     review = reviews.visible_review(uow, review_id=review_id, viewer=viewer)
     sample = uow.views.sample(review.id)
     return None if sample is None else (sample, uow.views.sample_entries(sample.id))
+
+
+def as_drawn(entries) -> list[Entry]:
+    """Stored entries as the domain's, to ask it about them."""
+    return [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position, SampleRole(e.role),
+                  e.reason, e.flag) for e in entries]
+
+
+def replace_eliminated(event: events.CaseEliminated, *, uow, core: Core) -> None:
+    """An eliminated case that was drawn is replaced by the next unused, eligible oversample entry of its case
+    type (within the worker cap), which becomes a case in `sampled`; when none is left the elimination stands
+    and the sample says so (its entry has no replacement)."""
+    found = uow.views.sample_entry_of_case(event.entity_id)
+    if found is None:
+        return  # added by hand: nothing to replace it from
+    sample_id, entry = found
+    entries = uow.views.sample_entries(sample_id)
+    used = {e.key for e in entries if e.case_id is not None}
+    drawn = [replace(d, role=SampleRole.ELIMINATED) if e.id == entry.id else d
+             for d, e in zip(as_drawn(entries), entries, strict=True)]
+    following = next_replacement(drawn, entry.case_type, core.reference.worker_cap, used)
+    replaced_by = None
+    if following is not None:
+        eliminated = uow.cases.get(event.entity_id)
+        review = uow.reviews.get(eliminated.review_id)
+        replaced_by = uow.cases.add(add_case(
+            review_id=review.id, region=review.region, case_type=following.case_type,
+            case_number=following.case_number, worker=following.worker, child_id=following.child_id,
+            actor=Actor(email=event.actor), now=event.at,
+            how=f"drawn: replaces case {eliminated.case_number} (#{following.order})")).id
+        uow.samples.for_review(next(e.id for e in entries if e.key == following.key
+                                    and e.case_type == following.case_type), case_id=replaced_by)
+    uow.samples.eliminated(entry.id, reason=event.data["reason"], replaced_by=replaced_by)
+
+
+def replacement_of(uow, case) -> dict | None:
+    """For an eliminated case that was drawn: the case that replaced it, or that none was left."""
+    found = uow.views.sample_entry_of_case(case.id) if case.state == CaseState.ELIMINATED else None
+    if found is None:
+        return None
+    by = found[1].replaced_by
+    return {"case_id": by, "message": f"replaced by case {by}" if by else
+            "no eligible oversample entry of this case type is left: the team lead may extend the draw"}

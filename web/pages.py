@@ -11,7 +11,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    url_for)
 from flask_login import current_user, login_required, login_user
 
-from services import cases, concerns, people, reviews
+from services import cases, concerns, people, reviews, sampling
 from services.bus import execute
 from services.login import Throttled, log_in
 from web.auth import core, end_session, for_login, roles_required
@@ -21,6 +21,7 @@ from workflow.commands import FireCaseTrigger, FireConcernTrigger, Kind, RaiseCo
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE
 from workflow.errors import DomainError
 from workflow.roles import Role
+from workflow.sampling import explain
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
@@ -119,8 +120,11 @@ def review_page(review_id: int):
         review = reviews.visible_review(uow, review_id=review_id, viewer=current_user.actor)
         rows = uow.views.cases(viewer=current_user.actor, review_id=review_id, limit=10_000)
         counts = uow.views.case_counts([review_id])[review_id]
+        drawn = sampling.sample_of(uow, review_id=review_id, viewer=current_user.actor)
     due = {row.id: cases.running_deadlines(core(), row) for row in rows}
-    return render_template("review.html", review=review, cases=rows, counts=counts, due=due)
+    sample = None if drawn is None else {"sample": drawn[0], "counts": explain(sampling.as_drawn(drawn[1])),
+                                         "eliminated": [e for e in drawn[1] if e.role == "eliminated" and e.case_id]}
+    return render_template("review.html", review=review, cases=rows, counts=counts, due=due, sample=sample)
 
 
 def _choices(uow, mine: list[str]) -> dict[str, list[tuple[str, str]]]:

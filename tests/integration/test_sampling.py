@@ -1,6 +1,7 @@
 """From the extract to a drawn sample: the import (all or nothing), the draw through the API, reproducibly."""
 
 import csv
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -150,3 +151,60 @@ def test_reading_an_extract_streams_and_counts_every_row(tmp_path):
     reading = Reading()
     rows = ({"child_id": f"K{n}", "case_id": "C", "region": "3N", "custody_start": "2025-01-01"} for n in range(3))
     assert len(list(read(Extract.FOSTER_CARE, rows, {"3N"}, reading))) == 3 and reading.rows == 3
+
+
+def drawn_review(app, tmp_path, children=40, seed=42):
+    core = app.extensions["qareview"]
+    staff = Staff(core)
+    run(app, "import-universe", "foster-care", str(write(tmp_path / "fc.csv", FC, foster_care_rows(children))))
+    client = app.test_client()
+    client.post("/api/v1/session", json={"email": staff.email("lead"), "password": "correct horse"})
+    review = client.post("/api/v1/reviews", json={"region": "3N", "review_month": "2026-11",
+                                                  "kind": "measurement"}).json
+    sample = client.post(f"/api/v1/reviews/{review['id']}/sample", json={"seed": seed}).json
+    return client, review, sample
+
+
+def eliminate(client, case_id):
+    version = client.get(f"/api/v1/cases/{case_id}").json["version"]
+    return client.post(f"/api/v1/cases/{case_id}/transitions", json={
+        "trigger": "eliminate", "version": version, "reason": "opened_in_error", "notes": "duplicate referral",
+        "cb_consulted": True})
+
+
+def test_eliminating_a_drawn_case_brings_in_the_next_oversample_entry_of_its_type(app, tmp_path):
+    client, review, sample = drawn_review(app, tmp_path)
+    first = next(e for e in sample["entries"] if e["role"] == "review")
+    waiting = sorted((e for e in sample["entries"] if e["role"] == "oversample" and e["case_type"] == "foster_care"),
+                     key=lambda e: e["order"])
+    answered = eliminate(client, first["case_id"])
+    assert answered.status_code == 200 and answered.json["state"] == "eliminated"
+    replacement = answered.json["replacement"]["case_id"]
+    now = {e["order"]: e for e in client.get(f"/api/v1/reviews/{review['id']}/sample").json["entries"]
+           if e["case_type"] == "foster_care"}
+    assert now[first["order"]]["role"] == "eliminated" and now[first["order"]]["reason"] == "opened_in_error"
+    assert now[first["order"]]["replaced_by"] == replacement
+    taken = [e for e in waiting if now[e["order"]]["role"] == "review"]
+    load = Counter(e["worker"] for e in sample["entries"] if e["role"] == "review" and e is not first
+                   and e["case_type"] == "foster_care")
+    expected = next(e for e in waiting if load[e["worker"]] < 3)    # the next one within the worker cap
+    assert [e["order"] for e in taken] == [expected["order"]]
+    new = client.get(f"/api/v1/cases/{replacement}").json
+    assert (new["state"], new["case_number"]) == ("sampled", taken[0]["case_number"])
+
+
+def test_when_no_oversample_is_left_the_elimination_still_succeeds_and_says_so(app, tmp_path):
+    client, review, sample = drawn_review(app, tmp_path, children=15)     # exactly the cases for review
+    case_id = next(e["case_id"] for e in sample["entries"] if e["role"] == "review")
+    answered = eliminate(client, case_id)
+    assert answered.status_code == 200 and answered.json["state"] == "eliminated"
+    assert answered.json["replacement"]["case_id"] is None and "left" in answered.json["replacement"]["message"]
+    assert client.get(f"/api/v1/cases/{case_id}").json["replacement"]["case_id"] is None
+
+
+def test_the_review_page_shows_the_draw_and_says_when_no_replacement_was_left(app, tmp_path):
+    client, review, sample = drawn_review(app, tmp_path, children=15)
+    case = next(e for e in sample["entries"] if e["role"] == "review")
+    eliminate(client, case["case_id"])
+    page = client.get(f"/reviews/{review['id']}").data.decode()
+    assert "seed <strong>42</strong>" in page and "no eligible oversample entry of this type is left" in page

@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from services import cases
+from services import cases, sampling
 from services.bus import execute
 from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
 from web.api.schemas import (CaseQuerySchema, CaseReadSchema, HistoryItemSchema, PageQuerySchema,
@@ -10,6 +10,7 @@ from web.api.schemas import (CaseQuerySchema, CaseReadSchema, HistoryItemSchema,
 from workflow.case_lifecycle import CASE_LIFECYCLE, CaseReview
 from workflow.commands import FireCaseTrigger
 from workflow.lifecycle import attributes
+from workflow.states import CaseState
 
 blp = Blueprint("api_cases", __name__, description="Case reviews and their lifecycle")
 
@@ -19,7 +20,7 @@ MASK = "(masked)"
 _STORED = tuple(name for name in CaseReadSchema().fields if name in attributes(CaseReview))
 
 
-def present(case, viewer=None, c=None) -> dict:
+def present(case, viewer=None, c=None, replacement=None) -> dict:
     """The case as the caller may see it: auditors do not see the names of people in case data.
     (A list passes the caller and the core once for all its rows.)"""
     viewer = viewer or caller()
@@ -31,7 +32,14 @@ def present(case, viewer=None, c=None) -> dict:
                                     if case.proposed_elimination_reason else None)
     if viewer.sees_masked:
         data.update(child_id=MASK if case.child_id else None, worker=MASK if case.worker else None)
+    data["replacement"] = replacement
     return data
+
+
+def present_one(case) -> dict:
+    """One case, with its replacement when it was eliminated from a drawn sample."""
+    with core().uow(write=False) as uow:
+        return present(case, replacement=sampling.replacement_of(uow, case))
 
 
 @blp.route("/cases", methods=["GET"])
@@ -54,7 +62,8 @@ def list_cases(query):
 def get_case(case_id):
     """One case, with the triggers its state offers and those the caller may fire."""
     with core().uow(write=False) as uow:
-        return present(cases.get_case(uow, case_id=case_id, viewer=caller()))
+        case = cases.get_case(uow, case_id=case_id, viewer=caller())
+    return present_one(case)
 
 
 @blp.route("/cases/<id:case_id>/transitions", methods=["POST"])
@@ -65,7 +74,7 @@ def fire(body, case_id):
     """Fire a trigger: 409 if the state does not offer it (or `version` is stale), 403 if not yours."""
     case = execute(core(), FireCaseTrigger(case_id=case_id, trigger=body["trigger"], actor=caller(), at=core().now(),
                                            fields=trigger_fields(body), version=body["version"]))
-    return present(case)
+    return present_one(case) if case.state == CaseState.ELIMINATED else present(case)
 
 
 @blp.route("/cases/<id:case_id>/history", methods=["GET"])

@@ -10,7 +10,7 @@ from web.api.schemas import (CaseCreateSchema, CaseReadSchema, ReviewCreateSchem
                              ReviewReadSchema, SampleReadSchema, SampleRequestSchema, page_of)
 from workflow.commands import AddCase, DrawSample, PlanReview
 from workflow.errors import NotFound
-from workflow.sampling import Entry, SampleRole, explain
+from workflow.sampling import explain
 
 blp = Blueprint("api_reviews", __name__, description="Regional reviews")
 
@@ -75,14 +75,12 @@ def add_case(body, review_id):
 
 def present_sample(sample, entries) -> dict:
     """The drawn sample: its seed and how it was drawn, what it holds per case type, and every entry in order."""
-    as_drawn = [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position,
-                      SampleRole(e.role), e.reason, e.flag) for e in entries]
     return {"seed": sample.seed, "algorithm": sample.algorithm, "frame_digest": sample.frame_digest,
             "sample_period": {"start": sample.period_start, "end": sample.period_end}, "drawn_by": sample.drawn_by,
-            "drawn_at": sample.drawn_at, "counts": explain(as_drawn),
+            "drawn_at": sample.drawn_at, "counts": explain(sampling.as_drawn(entries)),
             "entries": [{"order": e.position, "case_type": e.case_type, "case_number": e.case_number,
                          "child_id": e.child_id, "worker": e.worker, "role": e.role, "reason": e.reason,
-                         "flag": e.flag, "case_id": e.case_id} for e in entries]}
+                         "flag": e.flag, "case_id": e.case_id, "replaced_by": e.replaced_by} for e in entries]}
 
 
 def _sample(review_id: int) -> dict:

@@ -64,6 +64,11 @@ class ProposalSchema(Schema):
     by = fields.String(allow_none=True)
 
 
+class ReplacementSchema(Schema):
+    case_id = fields.Integer(allow_none=True)
+    message = fields.String()
+
+
 class CaseReadSchema(Schema):
     id = fields.Integer()
     state = fields.String()
@@ -86,6 +91,8 @@ class CaseReadSchema(Schema):
     allowed_triggers = fields.List(fields.String(), metadata={"description": "what the current state offers"})
     my_triggers = fields.List(fields.String(), metadata={"description": "what the caller may fire now"})
     deadlines = fields.Nested(DeadlinesSchema)
+    replacement = fields.Nested(ReplacementSchema, allow_none=True,
+                                metadata={"description": "for an eliminated case that was drawn: what replaced it"})
 
 
 class CaseQuerySchema(PageQuerySchema):
@@ -242,6 +249,7 @@ class SampleEntrySchema(Schema):
     reason = fields.String(allow_none=True)
     flag = fields.String(allow_none=True)
     case_id = fields.Integer(allow_none=True)
+    replaced_by = fields.Integer(allow_none=True, metadata={"description": "the case that replaced this one"})
 
 
 class SampleReadSchema(Schema):

@@ -89,7 +89,9 @@ def upgrade() -> None:
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('flag', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('replaced_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.ForeignKeyConstraint(['replaced_by'], ['cases.id'], ),
     sa.ForeignKeyConstraint(['sample_id'], ['samples.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('sample_id', 'case_type', 'position', name='uq_sample_entry_position')
