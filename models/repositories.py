@@ -448,15 +448,9 @@ class UniverseRepository:
     def clear(self, kind: str) -> None:
         self._db.execute(f"DELETE FROM {_UNIVERSE[kind].__tablename__}")
 
-    def add(self, kind: str, records: Sequence) -> None:
-        """Store a batch of records (CustodyEpisode or InHomeCase)."""
-        if kind == "foster-care":
-            rows = [{n: getattr(r, n) for n in _EPISODE_COLUMNS} for r in records]
-            self._db.insert_many(FosterCareEpisode, rows)
-        else:
-            rows = [{n: (";".join(r.household_child_ids) if n == "household_child_ids" else getattr(r, n))
-                     for n in _IN_HOME_COLUMNS} for r in records]
-            self._db.insert_many(InHomeServiceCase, rows)
+    def add(self, kind: str, rows: Sequence[tuple]) -> None:
+        """Store a batch of checked extract rows (tuples in the extract's column order)."""
+        self._db.insert_rows(_UNIVERSE[kind], _EXTRACT_COLUMNS[kind], rows)
 
     def record_import(self, *, kind: str, digest: str, rows: int, by: str, at: datetime) -> int:
         return self._db.insert(UniverseImport, {"kind": kind, "digest": digest, "rows": rows, "imported_by": by,
@@ -484,6 +478,13 @@ class UniverseRepository:
 
 
 _UNIVERSE = {"foster-care": FosterCareEpisode, "in-home": InHomeServiceCase}
+#: The table columns an extract's rows fill, in the extract's column order (workflow.universe.COLUMNS).
+_EXTRACT_COLUMNS = {
+    "foster-care": ("child_id", "case_id", "region", "county", "custody_start", "custody_end", "date_of_birth",
+                    "worker_id"),
+    "in-home": ("case_id", "region", "county", "case_start", "case_end", "service_type", "household_child_ids",
+                "worker_id"),
+}
 _DRAWN_IN = (select(SampleEntryRow.key, SampleEntryRow.case_number)
              .join(SampleRow, SampleRow.id == SampleEntryRow.sample_id)
              .join(ReviewRow, ReviewRow.id == SampleRow.review_id)
@@ -504,8 +505,7 @@ class SampleRepository:
                                                 "period_end": period_end, "drawn_by": drawn_by, "drawn_at": drawn_at})
         names = ("sample_id", "case_type", "position", "key", "case_number", "child_id", "worker", "number", "role",
                  "reason", "flag", "case_id")
-        self._db.insert_many(SampleEntryRow, [{"sample_id": sample_id, **{n: e.get(n) for n in names[1:]}}
-                                              for e in entries])
+        self._db.insert_rows(SampleEntryRow, names, [(sample_id, *(e.get(n) for n in names[1:])) for e in entries])
         return sample_id
 
     def drawn_between(self, *, since: date, until: date, review_id: int) -> set[str]:

@@ -58,6 +58,7 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
     """Replace the `kind` universe with the extract at `path`, all or nothing: Refused (nothing written) when
     any row has a problem. Importing the same extract again gives the same universe. The file streams:
     `progress` may wrap its rows (a progress bar)."""
+    kind = Extract(kind)
     digest = _digest(path)
     reading = Reading()
     with path.open(newline="", encoding="utf-8-sig") as file, core.uow() as uow:

@@ -15,14 +15,14 @@ from werkzeug.serving import run_simple
 from notifications.delivery import MailSettings, deliver
 from scheduler.runner import run_forever, start_background
 from scheduler.sweep import sweep
-from services import audit, sampling
+from services import audit, sampling, synthetic
 from services import demo as demo_data
 from services import people
 from services.bus import handle
 from services.core import Core
 from services.setup import backup, init_db
-from workflow.commands import DrawSample
-from workflow.errors import DomainError
+from workflow.commands import DrawSample, PlanReview
+from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.states import OutboxStatus
 from workflow.universe import Extract
@@ -306,9 +306,53 @@ def import_universe_command(kind: str, path: Path) -> None:
     click.echo(f"imported {done.rows} {kind} rows from {path.name} ({regions}); sha256 {done.digest[:12]}")
 
 
+@click.command("demo-universe")
+@click.option("--children", type=click.IntRange(1, 10_000_000), default=3000, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=2026, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where to write the two CSV files (default: the instance folder's universe/)")
+@click.option("--import/--no-import", "load", default=True, show_default=True, help="import them too")
+@with_appcontext
+def demo_universe_command(children: int, seed: int, out: Path | None, load: bool) -> None:
+    """Write a synthetic extract (both files) for every region, made up from the seed; import it."""
+    folder = out or Path(current_app.instance_path) / "universe"
+    written = synthetic.write_universe(folder, children=children, seed=seed, today=core().calendar.local_date(
+        core().now()), regions=list(core().reference.regions))
+    for kind, path in written.items():
+        click.echo(f"wrote {path}")
+        if load:
+            done = sampling.import_universe(core(), kind=kind, path=path, by="demo-universe")
+            click.echo(f"imported {done.rows} {kind} rows")
+
+
 @click.group("reviews")
 def reviews_group() -> None:
-    """Regional reviews: draw a sample."""
+    """Regional reviews: plan a year's, draw a sample."""
+
+
+@reviews_group.command("plan")
+@click.argument("year", type=click.IntRange(2000, 2999))
+@click.option("--kind", type=click.Choice(["measurement", "baseline"]), default="measurement", show_default=True)
+@click.option("--as", "email", required=True, help="the team lead planning them (e-mail)")
+@with_appcontext
+def reviews_plan(year: int, kind: str, email: str) -> None:
+    """Create the year's regional reviews from the review calendar (config/regions.toml), in `planned`;
+    reviews that exist already are left as they are."""
+    c = core()
+    def plan(uow):
+        actor, made = people.actor(uow, email), []
+        for month, regions in sorted(c.reference.calendar.items()):
+            for region in regions:
+                try:
+                    made.append(handle(c, uow, PlanReview(region=region, review_month=f"{year}-{month:02d}",
+                                                          kind=kind, actor=actor, at=c.now())))
+                except ValidationFailed as error:
+                    if "review_month" not in error.details:
+                        raise
+        return made
+    made = in_unit(plan)
+    total = sum(len(r) for r in c.reference.calendar.values())
+    click.echo(f"planned {len(made)} {kind} review(s) for {year}; {total - len(made)} existed already")
 
 
 @reviews_group.command("sample")
@@ -346,5 +390,5 @@ def backup_command(target: Path) -> None:
 def register(app: Flask) -> None:
     for command in (init_db_command, demo_command, serve_command, users_group, audit_group, sweep_command,
                     deadlines_command, outbox_command, scheduler_command, backup_command, import_universe_command,
-                    reviews_group):
+                    demo_universe_command, reviews_group):
         app.cli.add_command(command)

@@ -6,13 +6,12 @@ file with any problem is refused whole. Extra columns are kept out of the way (i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from workflow.sampling import CustodyEpisode, InHomeCase
 
 
 class Extract(StrEnum):
@@ -54,70 +53,53 @@ def missing_columns(kind: Extract, header: Iterable[str] | None) -> list[str]:
     return [c for c in COLUMNS[kind] if c not in set(header or ())]
 
 
-def _day(value: str, column: str, problems: list[str], *, required: bool) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            problems.append(f"{column} is empty")
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"{column} {value!r} is not a date (YYYY-MM-DD)")
-        return None
+#: Per extract: the columns that must be given, the date columns, and each (start, end) pair in order.
+REQUIRED = {Extract.FOSTER_CARE: ("child_id", "case_id", "region", "custody_start"),
+            Extract.IN_HOME: ("case_id", "region", "case_start")}
+DATES = {Extract.FOSTER_CARE: ("custody_start", "custody_end", "date_of_birth"),
+         Extract.IN_HOME: ("case_start", "case_end")}
+SPANS = {Extract.FOSTER_CARE: ("custody_start", "custody_end"), Extract.IN_HOME: ("case_start", "case_end")}
 
 
-def _text(row: dict[str, Any], column: str, problems: list[str], *, required: bool = True) -> str | None:
-    value = (row.get(column) or "").strip()
-    if not value and required:
-        problems.append(f"{column} is empty")
-    return value or None
-
-
-def read(kind: Extract, rows: Iterable[dict[str, Any]], regions: set[str], reading: Reading) -> Iterator[Any]:
-    """The records of an extract, as they are read (so a large file streams); problems go to `reading`."""
-    seen: dict[tuple[str, ...], int] = {}
-    parse: Callable = _episode if kind is Extract.FOSTER_CARE else _in_home_case
+def read(kind: Extract, rows: Iterable[dict[str, Any]], regions: set[str], reading: Reading) -> Iterator[tuple]:
+    """The rows of an extract, checked, as tuples of its columns (COLUMNS order; dates as YYYY-MM-DD, empty
+    values as None), as they are read, so a large file streams; the problems go to `reading`."""
+    columns = COLUMNS[kind]
+    at = {column: i for i, column in enumerate(columns)}
+    required = [at[c] for c in REQUIRED[kind]]
+    dates = [at[c] for c in DATES[kind]]
+    start, end = (at[c] for c in SPANS[kind])
+    key = [at[c] for c in KEYS[kind]]
+    region = at["region"]
+    seen: dict[tuple, int] = {}
     for number, row in enumerate(rows, start=2):
         reading.rows += 1
-        problems: list[str] = []
-        record = parse(row, problems)
-        region = (row.get("region") or "").strip()
-        if region and region not in regions:
-            problems.append(f"region {region!r} is unknown")
-        if record is not None and not problems:
-            key = tuple(str(getattr(record, column)) for column in KEYS[kind])
-            if key in seen:
-                problems.append(f"duplicate {' + '.join(KEYS[kind])} {' '.join(key)} (as in row {seen[key]})")
-            seen.setdefault(key, number)
-        for problem in problems:
-            reading.problem(f"row {number}: {problem}")
+        values = [(row.get(c) or "").strip() or None for c in columns]
+        problems = [f"{columns[i]} is empty" for i in required if values[i] is None]
+        for i in dates:
+            if values[i] is not None:
+                try:
+                    values[i] = date.fromisoformat(values[i]).isoformat()
+                except ValueError:
+                    problems.append(f"{columns[i]} {values[i]!r} is not a date (YYYY-MM-DD)")
+                    values[i] = None
+        if values[start] and values[end] and values[end] < values[start]:   # ISO dates sort as text
+            problems.append(f"{columns[end]} {values[end]} is before {columns[start]} {values[start]}")
+        if values[region] is not None and values[region] not in regions:
+            problems.append(f"region {values[region]!r} is unknown")
         if not problems:
-            reading.per_region[record.region] = reading.per_region.get(record.region, 0) + 1
-            yield record
-
-
-def _episode(row: dict[str, Any], problems: list[str]) -> CustodyEpisode | None:
-    child, case, region = (_text(row, c, problems) for c in ("child_id", "case_id", "region"))
-    start = _day(row.get("custody_start"), "custody_start", problems, required=True)
-    end = _day(row.get("custody_end"), "custody_end", problems, required=False)
-    born = _day(row.get("date_of_birth"), "date_of_birth", problems, required=False)
-    if start and end and end < start:
-        problems.append(f"custody_end {end} is before custody_start {start}")
-    if problems:
-        return None
-    return CustodyEpisode(child, case, region, start, end, born, _text(row, "worker_id", problems, required=False),
-                          _text(row, "county", problems, required=False))
-
-
-def _in_home_case(row: dict[str, Any], problems: list[str]) -> InHomeCase | None:
-    case, region = (_text(row, c, problems) for c in ("case_id", "region"))
-    start = _day(row.get("case_start"), "case_start", problems, required=True)
-    end = _day(row.get("case_end"), "case_end", problems, required=False)
-    if start and end and end < start:
-        problems.append(f"case_end {end} is before case_start {start}")
-    if problems:
-        return None
-    children = tuple(c.strip() for c in (row.get("household_child_ids") or "").split(";") if c.strip())
-    return InHomeCase(case, region, start, end, (row.get("service_type") or "").strip(), children,
-                      _text(row, "worker_id", problems, required=False), _text(row, "county", problems, required=False))
+            identity = tuple(values[i] for i in key)
+            if identity in seen:
+                problems.append(f"duplicate {' + '.join(KEYS[kind])} {' '.join(identity)} (as in row {seen[identity]})")
+            else:
+                seen[identity] = number
+        if problems:
+            for problem in problems:
+                reading.problem(f"row {number}: {problem}")
+            continue
+        reading.per_region[values[region]] = reading.per_region.get(values[region], 0) + 1
+        if kind is Extract.IN_HOME:   # texts kept as given (empty, not missing); children as "a;b"
+            values[at["service_type"]] = values[at["service_type"]] or ""
+            children = values[at["household_child_ids"]] or ""
+            values[at["household_child_ids"]] = ";".join(c.strip() for c in children.split(";") if c.strip())
+        yield tuple(values)

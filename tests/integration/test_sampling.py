@@ -208,3 +208,32 @@ def test_the_review_page_shows_the_draw_and_says_when_no_replacement_was_left(ap
     eliminate(client, case["case_id"])
     page = client.get(f"/reviews/{review['id']}").data.decode()
     assert "seed <strong>42</strong>" in page and "no eligible oversample entry of this type is left" in page
+
+
+def test_a_years_reviews_are_planned_from_the_calendar_once(app):
+    Staff(app.extensions["qareview"])
+    first = run(app, "reviews", "plan", "2027", "--as", "lead@qa.test")
+    assert first.exit_code == 0 and "planned 14 measurement review(s) for 2027; 0 existed" in first.output
+    again = run(app, "reviews", "plan", "2027", "--as", "lead@qa.test")
+    assert "planned 0" in again.output and "14 existed already" in again.output
+    refused = run(app, "reviews", "plan", "2027", "--as", "reviewer@qa.test")
+    assert refused.exit_code == 1 and "team lead" in refused.output
+
+
+def test_a_synthetic_universe_imports_cleanly_and_every_rule_finds_something_to_bite_on(app, tmp_path):
+    result = run(app, "demo-universe", "--children", "3000", "--seed", "5", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    again = run(app, "demo-universe", "--children", "3000", "--seed", "5", "--out", str(tmp_path / "again"))
+    assert again.exit_code == 0
+    assert (tmp_path / "foster-care.csv").read_bytes() == (tmp_path / "again" / "foster-care.csv").read_bytes()
+    core = app.extensions["qareview"]
+    Staff(core)
+    client = app.test_client()
+    client.post("/api/v1/session", json={"email": "lead@qa.test", "password": "correct horse"})
+    month = core.calendar.local_date(core.now()).replace(day=1)
+    review = client.post("/api/v1/reviews", json={"region": "3N", "review_month": f"{month:%Y-%m}",
+                                                  "kind": "measurement"}).json
+    counts = client.post(f"/api/v1/reviews/{review['id']}/sample", json={"seed": 1}).json["counts"]
+    assert counts["foster_care"]["review"] == 15 and counts["in_home"]["review"] == 10
+    reasons = {k for c in counts.values() for k in c if k.startswith("eliminated:")}
+    assert {"eliminated:ih_open_under_45_days", "eliminated:target_child_reached_18"} <= reasons

@@ -1,0 +1,125 @@
+"""Sampling at scale: importing the extracts and drawing one region's sample, against the floor of just parsing
+the same CSV files with the standard library's `csv` module, each in a fresh process (for its peak memory).
+
+    .venv/bin/python bench/sampling.py [--children 1000000] [--in-home 400000] [--postgres URL]
+
+Targets: a draw under 0.5 s; import within 3x of the parse floor; memory that does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)
+
+from bench.scratch import ADMIN, BENCH_AUDIT_KEY, scratch_databases, sqlalchemy_url  # noqa: E402
+
+TODAY = date(2026, 12, 1)
+
+
+def measure(mode: str, url: str, folder: Path) -> None:
+    """In a child process: parse, import or draw; its time and peak memory as JSON."""
+    from services.core import bootstrap
+    files = {"foster-care": folder / "foster-care.csv", "in-home": folder / "in-home.csv"}
+    started = time.perf_counter()
+    if mode == "parse":
+        rows = 0
+        for path in files.values():
+            with path.open(newline="") as file:
+                rows += sum(1 for _ in csv.DictReader(file))
+        result = {"rows": rows}
+    else:
+        from services import sampling
+        from services.setup import init_db
+        core = bootstrap(database_url=url, audit_key=BENCH_AUDIT_KEY, password_profile="fast")
+        if mode == "import":
+            init_db(core)
+            started = time.perf_counter()
+            rows = sum(sampling.import_universe(core, kind=kind, path=path, by="bench").rows
+                       for kind, path in files.items())
+            result = {"rows": rows}
+        else:
+            from services import people
+            from services.bus import execute
+            from workflow.commands import DrawSample, PlanReview
+            from workflow.roles import Role
+            with core.uow() as uow:
+                people.add_user(uow, email="lead@bench.test", name="Lead", roles=[Role.TEAM_LEAD],
+                                password="bench-password", passwords=core.passwords)
+                uow.commit()
+            with core.uow(write=False) as uow:
+                lead = people.actor(uow, "lead@bench.test")
+            review = execute(core, PlanReview(region="3N", review_month=f"{TODAY:%Y-%m}", kind="measurement",
+                                              actor=lead, at=time_now()))
+            started = time.perf_counter()
+            drawn = execute(core, DrawSample(review_id=review.id, seed=1, actor=lead, at=time_now()))
+            result = {"frame": sum(c["frame"] for c in drawn.counts.values())}
+        core.engine.dispose()
+    result |= {"seconds": time.perf_counter() - started,
+               "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    print(json.dumps(result))
+
+
+def time_now():
+    from datetime import UTC, datetime
+    return datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC)
+
+
+def child(mode: str, url: str, folder: Path) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--measure", mode, url, str(folder)], capture_output=True,
+                          text=True)
+    if done.returncode:
+        raise SystemExit(f"{mode} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench(name: str, url: str, folder: Path) -> None:
+    parse, imported, drawn = child("parse", url, folder), child("import", url, folder), child("draw", url, folder)
+    print(f"{name:10} parse floor {parse['seconds']:6.2f} s ({parse['peak_mib']:.0f} MiB)   "
+          f"import {imported['seconds']:6.2f} s ({imported['peak_mib']:.0f} MiB) = "
+          f"{imported['seconds'] / parse['seconds']:.1f}x the floor (target <= 3x)   "
+          f"draw of one region ({drawn['frame']} in its frame) {drawn['seconds']:.3f} s (target < 0.5 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=1_000_000)
+    parser.add_argument("--in-home", type=int, default=400_000, dest="in_home")
+    parser.add_argument("--postgres", default=ADMIN)
+    parser.add_argument("--measure", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.measure[0], args.measure[1], Path(args.measure[2]))
+        return
+    from services.synthetic import episodes, in_home_cases
+    from workflow.universe import COLUMNS, Extract
+    regions = ["1N", "1S", "2E", "2W", "3N", "3S", "4N", "4S", "5E", "5W", "6", "7C", "7E", "7W"]
+    with tempfile.TemporaryDirectory(prefix="qareview-sampling-") as tmp:
+        folder = Path(tmp)
+        for kind, rows in ((Extract.FOSTER_CARE, episodes(children=args.children, seed=1, today=TODAY,
+                                                            regions=regions)),
+                           (Extract.IN_HOME, in_home_cases(cases=args.in_home, children=args.children, seed=1,
+                                                           today=TODAY, regions=regions))):
+            with (folder / f"{kind}.csv").open("w", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow(COLUMNS[kind])
+                writer.writerows(rows)
+        print(f"{args.children:,} children's custody episodes and {args.in_home:,} in-home cases")
+        bench("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", folder)
+        with scratch_databases(args.postgres) as new:
+            if new is not None:
+                bench("PostgreSQL", sqlalchemy_url(new("qareview_bench_sampling")), folder)
+
+
+if __name__ == "__main__":
+    main()
