@@ -162,6 +162,23 @@ class SampleEntryLine(NamedTuple):
     replaced_by: int | None
 
 
+class EliminationLine(NamedTuple):
+    """One row of a review's elimination worksheet: a case eliminated, why, who proposed and who decided it,
+    when, and what replaced it."""
+
+    case_id: int
+    case_number: str
+    case_type: str
+    reason: str | None
+    proposed_reason: str | None
+    proposed_notes: str | None
+    proposed_by: str | None
+    decided_by: str
+    decided_at: datetime
+    notes: str | None
+    replaced_by: int | None
+
+
 class ImportLine(NamedTuple):
     id: int
     kind: str
@@ -243,6 +260,14 @@ _SAMPLE_ENTRIES = (select(*columns(SampleEntryRow, *SampleEntryLine._fields))
                    .order_by(SampleEntryRow.case_type, SampleEntryRow.position))
 _ENTRY_OF_CASE = select(SampleEntryRow.sample_id, *columns(SampleEntryRow, *SampleEntryLine._fields)).where(
     SampleEntryRow.case_id == bindparam("case_id"))
+_ELIMINATIONS = (
+    select(CaseRow.id, CaseRow.case_number, CaseRow.case_type, CaseRow.elimination_reason,
+           CaseRow.proposed_elimination_reason, CaseRow.proposed_elimination_notes, CaseRow.proposed_by,
+           AuditRecord.actor, AuditRecord.at, AuditRecord.notes, SampleEntryRow.replaced_by)
+    .join(AuditRecord, (AuditRecord.entity == "case") & (AuditRecord.entity_id == CaseRow.id)
+          & (AuditRecord.trigger == "eliminate"))
+    .outerjoin(SampleEntryRow, SampleEntryRow.case_id == CaseRow.id)
+    .where(CaseRow.review_id == bindparam("review_id")).order_by(AuditRecord.id))
 _IMPORTS = (select(*columns(UniverseImport, *ImportLine._fields)).order_by(UniverseImport.id.desc())
             .limit(bindparam("limit")))
 
@@ -387,6 +412,10 @@ class Views:
         """The sample (its id) and the entry a case was drawn from, or None for a case added by hand."""
         found = self._db.rows(_ENTRY_OF_CASE, {"case_id": case_id})
         return None if not found else (found[0][0], SampleEntryLine._make(found[0][1:]))
+
+    def eliminations(self, review_id: int) -> list[EliminationLine]:
+        """The review's elimination worksheet, in the order the eliminations were decided."""
+        return self._db.rows(_ELIMINATIONS, {"review_id": review_id}, EliminationLine)
 
     def imports(self, limit: int = 100) -> list[ImportLine]:
         return self._db.rows(_IMPORTS, {"limit": limit}, ImportLine)

@@ -121,10 +121,34 @@ def review_page(review_id: int):
         rows = uow.views.cases(viewer=current_user.actor, review_id=review_id, limit=10_000)
         counts = uow.views.case_counts([review_id])[review_id]
         drawn = sampling.sample_of(uow, review_id=review_id, viewer=current_user.actor)
+        worksheet = uow.views.eliminations(review_id)
     due = {row.id: cases.running_deadlines(core(), row) for row in rows}
     sample = None if drawn is None else {"sample": drawn[0], "counts": explain(sampling.as_drawn(drawn[1])),
                                          "eliminated": [e for e in drawn[1] if e.role == "eliminated" and e.case_id]}
-    return render_template("review.html", review=review, cases=rows, counts=counts, due=due, sample=sample)
+    return render_template("review.html", review=review, cases=rows, counts=counts, due=due, sample=sample,
+                           worksheet=worksheet, reasons=core().reference.elimination_reasons)
+
+
+@blueprint.get("/reviews/<id:review_id>/eliminations.csv")
+@login_required
+def elimination_worksheet(review_id: int):
+    """The elimination worksheet as CSV: each eliminated case, why, who proposed, who decided, when, and its
+    replacement."""
+    with core().uow(write=False) as uow:
+        reviews.visible_review(uow, review_id=review_id, viewer=current_user.actor)
+        rows = uow.views.eliminations(review_id)
+        numbers = {c.id: c.case_number for c in uow.views.cases(viewer=current_user.actor, review_id=review_id,
+                                                                limit=10_000)}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["case", "case_type", "reason", "proposed_reason", "proposed_notes", "proposed_by", "decided_by",
+                     "decided_at", "notes", "replaced_by"])
+    for r in rows:
+        writer.writerow([csv_cell(r.case_number), r.case_type, r.reason or "", r.proposed_reason or "",
+                         csv_cell(r.proposed_notes or ""), r.proposed_by or "", r.decided_by, r.decided_at.isoformat(),
+                         csv_cell(r.notes or ""), csv_cell(numbers.get(r.replaced_by, "")) if r.replaced_by else ""])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=eliminations-review-{review_id}.csv"})
 
 
 def _choices(uow, mine: list[str]) -> dict[str, list[tuple[str, str]]]:

@@ -237,3 +237,26 @@ def test_a_synthetic_universe_imports_cleanly_and_every_rule_finds_something_to_
     assert counts["foster_care"]["review"] == 15 and counts["in_home"]["review"] == 10
     reasons = {k for c in counts.values() for k in c if k.startswith("eliminated:")}
     assert {"eliminated:ih_open_under_45_days", "eliminated:target_child_reached_18"} <= reasons
+
+
+def test_the_elimination_worksheet_says_why_who_proposed_who_decided_when_and_what_replaced_it(app, tmp_path):
+    client, review, sample = drawn_review(app, tmp_path)
+    core = app.extensions["qareview"]
+    first = next(e for e in sample["entries"] if e["role"] == "review")
+    coordinator = app.test_client()
+    coordinator.post("/api/v1/session", json={"email": "coordinator@qa.test", "password": "correct horse"})
+    proposed = coordinator.post(f"/api/v1/cases/{first['case_id']}/transitions", json={
+        "trigger": "propose_elimination", "version": 1, "reason": "icpc_other_state", "notes": "Family moved to AL"})
+    assert proposed.status_code == 200, proposed.json
+    answered = eliminate(client, first["case_id"])
+    replacement = answered.json["replacement"]["case_id"]
+    page = client.get(f"/reviews/{review['id']}").data.decode()
+    assert "Elimination worksheet" in page and "coordinator@qa.test" in page and f"case {replacement}" in page
+    exported = client.get(f"/reviews/{review['id']}/eliminations.csv").data.decode().splitlines()
+    assert exported[0].startswith("case,case_type,reason,proposed_reason")
+    row = exported[1].split(",")
+    assert row[0] == first["case_number"] and row[2] == "opened_in_error" and row[3] == "icpc_other_state"
+    assert row[5] == "coordinator@qa.test" and row[6] == "lead@qa.test" and row[8] == "duplicate referral"
+    with core.uow(write=False) as uow:
+        replaced = uow.cases.get(replacement)
+    assert row[9] == replaced.case_number
