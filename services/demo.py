@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import random
 import string
+import tempfile
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
-from services import people
+from services import people, sampling, synthetic
 from services.bus import execute, handle
 from services.core import Core
-from workflow.commands import AddCase, FireCaseTrigger, FireConcernTrigger, PlanReview, RaiseConcern
+from workflow.commands import AddCase, DrawSample, FireCaseTrigger, FireConcernTrigger, PlanReview, RaiseConcern
 from workflow.clocks import add_months
 from workflow.roles import Role
 
 PASSWORD = "demo-lantern-2026"
+#: The synthetic extract the current review's sample is drawn from, and the seed of both.
+UNIVERSE_CHILDREN = 3000
+UNIVERSE_SEED = 2026
 DOMAIN = "qareview.test"
 
 
@@ -100,6 +105,22 @@ class _Demo:
             uow.commit()
         return review.id, ids
 
+    def drawn_review(self, region: str, month: date, at: datetime) -> tuple[int, list[int]]:
+        """A review whose sample is drawn from a synthetic extract (seeded: the same every run); its cases'
+        ids, foster care first, each type in its order."""
+        lead = self.actor("lead")
+        with tempfile.TemporaryDirectory(prefix="qareview-demo-") as folder:
+            files = synthetic.write_universe(Path(folder), children=UNIVERSE_CHILDREN, seed=UNIVERSE_SEED,
+                                             today=self.today, regions=list(self.core.reference.regions))
+            for kind, path in files.items():
+                sampling.import_universe(self.core, kind=kind, path=path, by="demo")
+        review = execute(self.core, PlanReview(region=region, review_month=f"{month:%Y-%m}", kind="measurement",
+                                               actor=lead, at=at))
+        execute(self.core, DrawSample(review_id=review.id, seed=UNIVERSE_SEED, actor=lead, at=at))
+        with self.core.uow(write=False) as uow:
+            entries = uow.views.sample_entries(uow.views.sample(review.id).id)
+        return review.id, [e.case_id for e in entries if e.case_id is not None]
+
     def concern(self, case_id: int, type: str, raised: datetime, steps: list[tuple[str, str, dict, datetime]]):
         concern = execute(self.core, RaiseConcern(case_id=case_id, type=type, actor=self.actor("reviewer"),
                                                   description=f"Demo concern: {type.replace('_', ' ')}.", at=raised))
@@ -142,7 +163,7 @@ def load(core: Core) -> list[str]:
     # (the case review date must fall in the review month and not in the future).
     month_start = datetime.combine(this_month, datetime.min.time(), tzinfo=core.calendar.tz)
     every = min(timedelta(hours=1), (demo.now - month_start) / 48)
-    current_id, cur = demo.review(current_region, this_month, month_start + every, "N", 12)
+    current_id, cur = demo.drawn_review(current_region, this_month, month_start + every)
     plans = [
         [], [],                                                             # sampled
         ["screen"], ["screen"],                                             # screened
@@ -159,7 +180,7 @@ def load(core: Core) -> list[str]:
     notes = {"return_to_reviewer": {"notes": "Item 12: please cite the assessment dates."},
              "request_corrections": {"notes": "Items 14 and 15 ratings disagree with the visit log."}}
     at = month_start + every
-    for case_id, plan in zip(cur, plans, strict=True):
+    for case_id, plan in zip(cur, plans):   # the rest of the sample stays `sampled`
         at = demo.walk(case_id, plan, at, this_month, every, **notes)
 
     hour = timedelta(hours=1)
@@ -183,7 +204,8 @@ def load(core: Core) -> list[str]:
 
     return [
         f"demo data loaded: regional reviews {current_region} {this_month:%Y-%m} (#{current_id}) "
-        f"and {earlier_region} {earlier_month:%Y-%m} (#{earlier_id}), 18 cases, 5 concerns",
+        f"(its sample drawn from a synthetic extract) and {earlier_region} {earlier_month:%Y-%m} (#{earlier_id}), "
+        f"{len(cur) + len(old)} cases, 5 concerns",
         f"every demo user's password is {PASSWORD!r}:",
         *(f"  {email(name):28} {', '.join(roles)}{f' ({region})' if region else ''}"
           for name, _, roles, region in _users(current_region, earlier_region)),
