@@ -27,6 +27,7 @@ from workflow.concern_lifecycle import Concern
 from workflow.lifecycle import attributes
 from workflow.review_lifecycle import RegionalReview
 from workflow.sampling import CustodyEpisode, InHomeCase
+from workflow.universe import COLUMNS, Extract
 from workflow.roles import Role
 from workflow.states import OutboxStatus
 
@@ -450,7 +451,7 @@ class UniverseRepository:
 
     def add(self, kind: str, rows: Sequence[tuple]) -> None:
         """Store a batch of checked extract rows (tuples in the extract's column order)."""
-        self._db.insert_rows(_UNIVERSE[kind], _EXTRACT_COLUMNS[kind], rows)
+        self._db.insert_rows(_UNIVERSE[kind], COLUMNS[Extract(kind)], rows)  # table columns are named as in the extract
 
     def record_import(self, *, kind: str, digest: str, rows: int, by: str, at: datetime) -> int:
         return self._db.insert(UniverseImport, {"kind": kind, "digest": digest, "rows": rows, "imported_by": by,
@@ -478,13 +479,6 @@ class UniverseRepository:
 
 
 _UNIVERSE = {"foster-care": FosterCareEpisode, "in-home": InHomeServiceCase}
-#: The table columns an extract's rows fill, in the extract's column order (workflow.universe.COLUMNS).
-_EXTRACT_COLUMNS = {
-    "foster-care": ("child_id", "case_id", "region", "county", "custody_start", "custody_end", "date_of_birth",
-                    "worker_id"),
-    "in-home": ("case_id", "region", "county", "case_start", "case_end", "service_type", "household_child_ids",
-                "worker_id"),
-}
 _DRAWN_IN = (select(SampleEntryRow.key, SampleEntryRow.case_number)
              .join(SampleRow, SampleRow.id == SampleEntryRow.sample_id)
              .join(ReviewRow, ReviewRow.id == SampleRow.review_id)

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, NamedTuple, get_type_hints
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, exists, func, null, or_, select
+from sqlalchemy.orm import aliased
 
 from models.driver import Driver
 from models.tables import (AuditRecord, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
@@ -177,6 +178,7 @@ class EliminationLine(NamedTuple):
     decided_at: datetime
     notes: str | None
     replaced_by: int | None
+    replaced_by_number: str | None
 
 
 class ImportLine(NamedTuple):
@@ -260,13 +262,16 @@ _SAMPLE_ENTRIES = (select(*columns(SampleEntryRow, *SampleEntryLine._fields))
                    .order_by(SampleEntryRow.case_type, SampleEntryRow.position))
 _ENTRY_OF_CASE = select(SampleEntryRow.sample_id, *columns(SampleEntryRow, *SampleEntryLine._fields)).where(
     SampleEntryRow.case_id == bindparam("case_id"))
+_REPLACEMENT = aliased(CaseRow)
 _ELIMINATIONS = (
     select(CaseRow.id, CaseRow.case_number, CaseRow.case_type, CaseRow.elimination_reason,
            CaseRow.proposed_elimination_reason, CaseRow.proposed_elimination_notes, CaseRow.proposed_by,
-           AuditRecord.actor, AuditRecord.at, AuditRecord.notes, SampleEntryRow.replaced_by)
+           AuditRecord.actor, AuditRecord.at, AuditRecord.notes, SampleEntryRow.replaced_by,
+           _REPLACEMENT.case_number)
     .join(AuditRecord, (AuditRecord.entity == "case") & (AuditRecord.entity_id == CaseRow.id)
           & (AuditRecord.trigger == "eliminate"))
     .outerjoin(SampleEntryRow, SampleEntryRow.case_id == CaseRow.id)
+    .outerjoin(_REPLACEMENT, _REPLACEMENT.id == SampleEntryRow.replaced_by)
     .where(CaseRow.review_id == bindparam("review_id")).order_by(AuditRecord.id))
 _IMPORTS = (select(*columns(UniverseImport, *ImportLine._fields)).order_by(UniverseImport.id.desc())
             .limit(bindparam("limit")))

@@ -137,8 +137,6 @@ def elimination_worksheet(review_id: int):
     with core().uow(write=False) as uow:
         reviews.visible_review(uow, review_id=review_id, viewer=current_user.actor)
         rows = uow.views.eliminations(review_id)
-        numbers = {c.id: c.case_number for c in uow.views.cases(viewer=current_user.actor, review_id=review_id,
-                                                                limit=10_000)}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["case", "case_type", "reason", "proposed_reason", "proposed_notes", "proposed_by", "decided_by",
@@ -146,7 +144,7 @@ def elimination_worksheet(review_id: int):
     for r in rows:
         writer.writerow([csv_cell(r.case_number), r.case_type, r.reason or "", r.proposed_reason or "",
                          csv_cell(r.proposed_notes or ""), r.proposed_by or "", r.decided_by, r.decided_at.isoformat(),
-                         csv_cell(r.notes or ""), csv_cell(numbers.get(r.replaced_by, "")) if r.replaced_by else ""])
+                         csv_cell(r.notes or ""), csv_cell(r.replaced_by_number or "")])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=eliminations-review-{review_id}.csv"})
 
