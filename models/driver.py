@@ -12,7 +12,7 @@ Alembic migration or a test reading through SQLAlchemy sees the same values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -142,6 +142,10 @@ class Driver:
             return self._db.execute(sql)
         return self._db.execute(sql, {k: _sqlite_value(v) if isinstance(v, date) else v for k, v in params.items()})
 
+    def ddl(self, element) -> None:
+        """Run a schema statement (sqlalchemy.schema's CreateIndex, DropIndex, …) as this database writes it."""
+        self.execute(str(element.compile(dialect=_dialect(self._dialect))))
+
     def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if self.postgres:
             with self._db.cursor() as cursor:
@@ -219,20 +223,18 @@ class Driver:
         if rows:
             self.execute_many(_insert_sql(model, tuple(rows[0]), ()), rows)
 
-    def insert_rows(self, model: type, names: tuple[str, ...], rows: Sequence[tuple]) -> None:
-        """Insert many rows given as tuples of `names`' values, already as stored (dates as ISO text): the
-        bulk path of an import. PostgreSQL takes them with COPY (its text format parses ISO dates), SQLite
-        in one prepared statement."""
-        if not rows:
-            return
+    def insert_rows(self, model: type, names: tuple[str, ...], rows: Iterable[tuple]) -> None:
+        """Insert rows given as tuples of `names`' values, already as stored (dates as ISO text): the bulk path
+        of an import and of a draw. The rows may stream from a generator: PostgreSQL takes them in one COPY
+        (its text format parses ISO dates; the server stores while the caller makes the next rows), SQLite in
+        one prepared statement."""
+        quoted = ", ".join(f'"{n}"' for n in names)
         if self.postgres:
-            quoted = ", ".join(f'"{n}"' for n in names)
             with self._db.cursor() as cursor, cursor.copy(f"COPY {model.__tablename__} ({quoted}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" * len(names))
-            quoted = ", ".join(f'"{n}"' for n in names)
             self._db.executemany(f"INSERT INTO {model.__tablename__} ({quoted}) VALUES ({marks})", rows)
 
     def update_versioned(self, model: type, id_: int, version: int, changes: Mapping[str, Any]) -> None:

@@ -9,25 +9,26 @@ unit of work's `seen`, where the message bus collects their events.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, union
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from models.driver import Driver
 from models.tables import (ApiToken, CalendarEntry, CaseRow, ConcernRow, Conflict, Deadline, DeidentificationMap,
-                           FosterCareEpisode, InHomeServiceCase, LoginFailure, LoginSession, OutboxMessage, RegionRow,
-                           ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
+                           FosterCareEpisode, InHomeServiceCase, LoginFailure, LoginSession, OutboxMessage,
+                           PlanningCall, RegionRow, ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
 from models.views import DeadlineLine, OutboxLine, UserLine, columns
 from workflow.actors import Actor, Directory
 from workflow.case_lifecycle import CaseReview
 from workflow.concern_lifecycle import Concern
 from workflow.lifecycle import attributes
 from workflow.review_lifecycle import RegionalReview
-from workflow.sampling import CustodyEpisode, InHomeCase
-from workflow.universe import COLUMNS, Extract
+from workflow.sampling import CustodyEpisode, Entry, InHomeCase
+from workflow.universe import COLUMNS, KEYS, Extract
 from workflow.roles import Role
 from workflow.states import OutboxStatus
 
@@ -100,6 +101,11 @@ class _Entities(Generic[E]):
         return entity
 
 
+_TOUCHED = union(
+    select(CaseRow.id).where(CaseRow.id.in_(bindparam("ids", expanding=True)),
+                             (CaseRow.version > 1) | (CaseRow.state != "sampled")),
+    select(ConcernRow.case_id).where(ConcernRow.case_id.in_(bindparam("ids", expanding=True))),
+    select(Conflict.case_id).where(Conflict.case_id.in_(bindparam("ids", expanding=True))))
 _CASE_STATES = select(CaseRow.state).where(CaseRow.review_id == bindparam("review_id"))
 _IDENTITY = select(*columns(DeidentificationMap, "identifier", "case_number", "child_id", "worker")).where(
     DeidentificationMap.case_id == bindparam("case_id"))
@@ -134,6 +140,21 @@ class CaseRepository(_Entities[CaseReview]):
             RegionalReview(**dict(zip(attributes(RegionalReview), found[0][split:]))))
         return case, review
 
+    def withdraw(self, ids: Sequence[int]) -> None:
+        """Remove cases a re-draw withdraws (untouched since drawn: see `touched`); their history stays in the
+        audit trail."""
+        if ids:
+            self._db.execute_many("DELETE FROM cases WHERE id = :id", [{"id": i} for i in ids])
+            for i in ids:
+                self._held.pop(i, None)
+
+    def touched(self, ids: Sequence[int]) -> set[int]:
+        """Which of these cases have something recorded on them besides being drawn: a step, a concern, a
+        declared conflict of interest."""
+        if not ids:
+            return set()
+        return {i for (i,) in self._db.rows(_TOUCHED, {"ids": list(ids)})}
+
     def states_in_review(self, review_id: int) -> list[str]:
         """The state of every case of a review (eliminated ones included)."""
         return [state for (state,) in self._db.rows(_CASE_STATES, {"review_id": review_id})]
@@ -161,6 +182,12 @@ class ReviewRepository(_Entities[RegionalReview]):
         del values["id"]
         review.id = self._db.insert(ReviewRow, values, unless=("region", "review_month"))
         return None if review.id is None else self._hold(review)
+
+    def add_planning_call(self, review_id: int, *, held_on: date, participants: str,
+                          eliminations_discussed: str | None, by: str, at: datetime) -> int:
+        return self._db.insert(PlanningCall, {"review_id": review_id, "held_on": held_on, "participants": participants,
+                                              "eliminations_discussed": eliminations_discussed, "recorded_by": by,
+                                              "recorded_at": at})
 
 
 _USER_BY_EMAIL = select(*columns(User, *UserLine._fields)).where(User.email == bindparam("email"))
@@ -447,11 +474,38 @@ class UniverseRepository:
         self._db = db
 
     def clear(self, kind: str) -> None:
-        self._db.execute(f"DELETE FROM {_UNIVERSE[kind].__tablename__}")
+        """Empty the kind's universe for an import, and put its indexes aside until `indexed`: building an
+        index once over the stored rows is about twice as fast as keeping it up to date row by row."""
+        table = _UNIVERSE[kind].__table__
+        for index in table.indexes:
+            self._db.ddl(DropIndex(index))
+        self._db.execute(f"DELETE FROM {table.name}")
 
-    def add(self, kind: str, rows: Sequence[tuple]) -> None:
-        """Store a batch of checked extract rows (tuples in the extract's column order)."""
-        self._db.insert_rows(_UNIVERSE[kind], COLUMNS[Extract(kind)], rows)  # table columns are named as in the extract
+    def indexed(self, kind: str) -> None:
+        """Build the indexes `clear` put aside (the universe is read by them, and repeated keys found)."""
+        for index in _UNIVERSE[kind].__table__.indexes:
+            self._db.ddl(CreateIndex(index))
+
+    def load(self, kind: str, rows: Iterable[tuple]) -> None:
+        """Store checked extract rows (tuples of the row's number and the extract's columns) as they stream in."""
+        self._db.insert_rows(_UNIVERSE[kind], ("source_row", *COLUMNS[Extract(kind)]), rows)  # named as the extract
+
+    def repeated_keys(self, kind: str, *, limit: int) -> tuple[list[tuple[int, int, tuple]], int]:
+        """Rows whose key an earlier row of the import has, in row order: (row, the first row, the key) for the
+        first `limit`, and how many there are. The key's index (which carries the row) answers it, so no
+        set of keys is held in memory."""
+        names = KEYS[Extract(kind)]
+        table, key = _UNIVERSE[kind].__tablename__, ", ".join(names)
+        firsts = (f"SELECT {key}, MIN(source_row) AS first_row FROM {table} GROUP BY {key} HAVING COUNT(*) > 1")
+        joined = " AND ".join(f"t.{k} = f.{k}" for k in names)
+        found = self._db.execute(f"SELECT t.source_row, f.first_row, {', '.join(f't.{k}' for k in names)} "
+                                 f"FROM {table} t JOIN ({firsts}) f ON {joined} WHERE t.source_row > f.first_row "
+                                 f"ORDER BY t.source_row").fetchmany(limit)
+        if not found:
+            return [], 0
+        (total,) = self._db.execute(f"SELECT SUM(n - 1) FROM (SELECT COUNT(*) AS n FROM {table} GROUP BY {key} "
+                                    f"HAVING COUNT(*) > 1) d").fetchone()
+        return [(row, first, tuple(str(k) for k in rest)) for row, first, *rest in found], int(total)
 
     def record_import(self, *, kind: str, digest: str, rows: int, by: str, at: datetime) -> int:
         return self._db.insert(UniverseImport, {"kind": kind, "digest": digest, "rows": rows, "imported_by": by,
@@ -459,12 +513,11 @@ class UniverseRepository:
 
     def episodes_in(self, region: str, start: date, end: date) -> list[CustodyEpisode]:
         """The region's custody episodes overlapping the period (the foster-care frame's candidates)."""
-        return [CustodyEpisode(**dict(zip(_EPISODE_COLUMNS, row)))
+        return [CustodyEpisode._make(row)
                 for row in self._db.rows(_EPISODES_IN, {"region": region, "start": start, "end": end})]
 
     def in_home_in(self, region: str, start: date, end: date) -> list[InHomeCase]:
-        return [InHomeCase(**{**dict(zip(_IN_HOME_COLUMNS, row)),
-                              "household_child_ids": tuple(c for c in row[5].split(";") if c)})
+        return [InHomeCase(*row[:5], tuple(c for c in row[5].split(";") if c), *row[6:])
                 for row in self._db.rows(_IN_HOME_IN, {"region": region, "start": start, "end": end})]
 
     def episodes_of(self, children: Iterable[str]) -> dict[str, list[CustodyEpisode]]:
@@ -473,11 +526,13 @@ class UniverseRepository:
         wanted = sorted(set(children))
         for first in range(0, len(wanted), 1000):
             for row in self._db.rows(_EPISODES_OF, {"children": wanted[first:first + 1000]}):
-                episode = CustodyEpisode(**dict(zip(_EPISODE_COLUMNS, row)))
+                episode = CustodyEpisode._make(row)
                 found.setdefault(episode.child_id, []).append(episode)
         return found
 
 
+_ENTRY_COLUMNS = ("sample_id", "case_type", "position", "key", "case_number", "child_id", "worker", "number", "role",
+                  "reason", "flag", "case_id", "extension")
 _UNIVERSE = {"foster-care": FosterCareEpisode, "in-home": InHomeServiceCase}
 _DRAWN_IN = (select(SampleEntryRow.key, SampleEntryRow.case_number)
              .join(SampleRow, SampleRow.id == SampleEntryRow.sample_id)
@@ -493,14 +548,24 @@ class SampleRepository:
         self._db = db
 
     def add(self, *, review_id: int, seed: int, algorithm: str, frame_digest: str, period_start: date,
-            period_end: date, drawn_by: str, drawn_at: datetime, entries: Sequence[dict[str, Any]]) -> int:
-        sample_id = self._db.insert(SampleRow, {"review_id": review_id, "seed": seed, "algorithm": algorithm,
-                                                "frame_digest": frame_digest, "period_start": period_start,
-                                                "period_end": period_end, "drawn_by": drawn_by, "drawn_at": drawn_at})
-        names = ("sample_id", "case_type", "position", "key", "case_number", "child_id", "worker", "number", "role",
-                 "reason", "flag", "case_id")
-        self._db.insert_rows(SampleEntryRow, names, [(sample_id, *(e.get(n) for n in names[1:])) for e in entries])
-        return sample_id
+            period_end: date, drawn_by: str, drawn_at: datetime) -> int:
+        return self._db.insert(SampleRow, {"review_id": review_id, "seed": seed, "algorithm": algorithm,
+                                           "frame_digest": frame_digest, "period_start": period_start,
+                                           "period_end": period_end, "drawn_by": drawn_by, "drawn_at": drawn_at})
+
+    def add_entries(self, sample_id: int, entries: Iterable[Entry], case_ids: Mapping[str, int]) -> None:
+        """Store a draw's entries in their order; `case_ids` names the case each entry for review became
+        (by the entry's case type and key)."""
+        self._db.insert_rows(SampleEntryRow, _ENTRY_COLUMNS, (
+            (sample_id, e.case_type, e.order, e.key, e.case_number, e.child_id, e.worker, e.number, e.role, e.reason,
+             e.flag, case_ids.get(f"{e.case_type}:{e.key}"), e.extension) for e in entries))
+
+    def supersede(self, sample_id: int, *, at: datetime) -> None:
+        """A re-draw replaces the sample: it is kept, superseded, its entries no longer naming the cases that
+        are withdrawn with it."""
+        self._db.execute("UPDATE samples SET superseded_at = :at WHERE id = :id", {"id": sample_id, "at": at})
+        self._db.execute("UPDATE sample_entries SET case_id = NULL, replaced_by = NULL WHERE sample_id = :id",
+                         {"id": sample_id})
 
     def drawn_between(self, *, since: date, until: date, review_id: int) -> set[str]:
         """The keys (children, cases) and case numbers drawn for review in other reviews of those months."""

@@ -4,7 +4,7 @@ Stateful rows carry a `version`: the repositories' one versioned UPDATE refuses 
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from workflow.states import OutboxStatus
@@ -86,7 +86,23 @@ class ReviewRow(Versioned, table=True):
     kind: str = Field(max_length=16)
     state: str = Field(max_length=16, index=True)
     period_start: date | None = None
+    #: The on-site days agreed with the region's leadership (review preparation).
+    onsite_start: date | None = None
+    onsite_end: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanningCall(SQLModel, table=True):
+    """A planning call of a review's preparation: when, with whom, which eliminations were discussed."""
+
+    __tablename__ = "planning_calls"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="regional_reviews.id", index=True)
+    held_on: date
+    participants: str
+    eliminations_discussed: str | None = None
+    recorded_by: str = Field(max_length=254)
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 class CaseRow(Versioned, table=True):
@@ -244,10 +260,13 @@ class FosterCareEpisode(SQLModel, table=True):
     """A custody episode of the foster-care extract (the latest import replaces the whole universe)."""
 
     __tablename__ = "universe_foster_care"
-    __table_args__ = (UniqueConstraint("child_id", "custody_start", name="uq_universe_fc_episode"),
+    #: The key's index carries the row, so the import finds repeated keys (and where they first were) in it.
+    __table_args__ = (Index("ix_universe_fc_key", "child_id", "custody_start", "source_row"),
                       Index("ix_universe_fc_region_start", "region", "custody_start"))
     id: int | None = Field(default=None, primary_key=True)
-    child_id: str = Field(max_length=64, index=True)
+    #: The row of the extract it came from (the header is row 1).
+    source_row: int = 0
+    child_id: str = Field(max_length=64)
     case_id: str = Field(max_length=64)
     region: str = Field(max_length=8)
     county: str | None = Field(default=None, max_length=64)
@@ -261,9 +280,11 @@ class InHomeServiceCase(SQLModel, table=True):
     """A case of the in-home extract (the latest import replaces the whole universe)."""
 
     __tablename__ = "universe_in_home"
-    __table_args__ = (Index("ix_universe_ih_region_start", "region", "case_start"),)
+    __table_args__ = (Index("ix_universe_ih_key", "case_id", "source_row"),
+                      Index("ix_universe_ih_region_start", "region", "case_start"))
     id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(max_length=64, unique=True)
+    source_row: int = 0
+    case_id: str = Field(max_length=64)
     region: str = Field(max_length=8)
     county: str | None = Field(default=None, max_length=64)
     case_start: date
@@ -274,11 +295,14 @@ class InHomeServiceCase(SQLModel, table=True):
 
 
 class SampleRow(SQLModel, table=True):
-    """A review's drawn sample: the seed, the algorithm and the digest of the frame it drew from."""
+    """A review's drawn sample: the seed, the algorithm and the digest of the frame it drew from. A re-draw
+    keeps the sample it replaces, superseded."""
 
     __tablename__ = "samples"
+    __table_args__ = (Index("uq_sample_current", "review_id", unique=True, sqlite_where=text("superseded_at IS NULL"),
+                            postgresql_where=text("superseded_at IS NULL")),)
     id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="regional_reviews.id", unique=True)
+    review_id: int = Field(foreign_key="regional_reviews.id", index=True)
     seed: int
     algorithm: str = Field(max_length=32)
     frame_digest: str = Field(max_length=64)
@@ -286,6 +310,7 @@ class SampleRow(SQLModel, table=True):
     period_end: date
     drawn_by: str = Field(max_length=254)
     drawn_at: datetime = Field(default_factory=utcnow)
+    superseded_at: datetime | None = None
 
 
 class SampleEntryRow(SQLModel, table=True):
@@ -308,3 +333,5 @@ class SampleEntryRow(SQLModel, table=True):
     case_id: int | None = Field(default=None, foreign_key="cases.id")
     #: For an entry whose case was eliminated: the case that replaced it (None: none was left).
     replaced_by: int | None = Field(default=None, foreign_key="cases.id")
+    #: 0: drawn with the sample; n: brought in by its n-th extension to the rest of the universe.
+    extension: int = 0

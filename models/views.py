@@ -8,7 +8,7 @@ SQLAlchemy cost more than running it here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, get_type_hints
@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from models.driver import Driver
 from models.tables import (AuditRecord, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
-                           ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
+                           PlanningCall, ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
 from workflow.actors import Actor
 from workflow.case_lifecycle import CaseReview
 from workflow.concern_lifecycle import Concern
@@ -51,6 +51,8 @@ class ReviewLine(NamedTuple):
     state: str
     version: int
     period_start: date | None
+    onsite_start: date | None
+    onsite_end: date | None
 
 
 class AuditLine(NamedTuple):
@@ -145,6 +147,7 @@ class SampleLine(NamedTuple):
     period_end: date
     drawn_by: str
     drawn_at: datetime
+    superseded_at: datetime | None
 
 
 class SampleEntryLine(NamedTuple):
@@ -161,6 +164,25 @@ class SampleEntryLine(NamedTuple):
     flag: str | None
     case_id: int | None
     replaced_by: int | None
+    extension: int
+
+
+class PlanningCallLine(NamedTuple):
+    id: int
+    held_on: date
+    participants: str
+    eliminations_discussed: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class LoadLine(NamedTuple):
+    """How many open cases a person holds in each QA role."""
+
+    email: str
+    reviewer: int
+    first_qa: int
+    second_qa: int
 
 
 class EliminationLine(NamedTuple):
@@ -256,7 +278,12 @@ _ALL_ROLES = select(UserRole.user_id, UserRole.role).order_by(UserRole.role)
 _ADMIN_CONFLICTS = (select(Conflict.id, User.email, Conflict.case_id, Conflict.region, Conflict.participant,
                            Conflict.note).join(User, User.id == Conflict.user_id).order_by(Conflict.id))
 _REGIONS = select(RegionRow.code, RegionRow.name, RegionRow.metro).order_by(RegionRow.code)
-_SAMPLE = select(*columns(SampleRow, *SampleLine._fields)).where(SampleRow.review_id == bindparam("review_id"))
+_SAMPLES = select(*columns(SampleRow, *SampleLine._fields)).where(SampleRow.review_id == bindparam("review_id"))
+_SAMPLE = _SAMPLES.where(SampleRow.superseded_at.is_(None))
+_SUPERSEDED = _SAMPLES.where(SampleRow.superseded_at.is_not(None)).order_by(SampleRow.id)
+_PLANNING_CALLS = (select(*columns(PlanningCall, *PlanningCallLine._fields))
+                   .where(PlanningCall.review_id == bindparam("review_id"))
+                   .order_by(PlanningCall.held_on, PlanningCall.id))
 _SAMPLE_ENTRIES = (select(*columns(SampleEntryRow, *SampleEntryLine._fields))
                    .where(SampleEntryRow.sample_id == bindparam("sample_id"))
                    .order_by(SampleEntryRow.case_type, SampleEntryRow.position))
@@ -276,6 +303,11 @@ _ELIMINATIONS = (
 _IMPORTS = (select(*columns(UniverseImport, *ImportLine._fields)).order_by(UniverseImport.id.desc())
             .limit(bindparam("limit")))
 
+#: Case states in which the assigned people still have work on the case.
+OPEN_WORK_STATES = [CaseState.ASSIGNED, CaseState.REVIEWED, CaseState.FIRST_QA, CaseState.SECOND_QA]
+_LOADS = {role: select(getattr(CaseRow, role), func.count())
+          .where(getattr(CaseRow, role).in_(bindparam("emails", expanding=True)), CaseRow.state.in_(OPEN_WORK_STATES))
+          .group_by(getattr(CaseRow, role)) for role in ("reviewer", "first_qa", "second_qa")}
 #: Case states whose next step belongs to the team leads.
 LEAD_STATES = [CaseState.SAMPLED, CaseState.SCREENED, CaseState.CB_OVERSIGHT, CaseState.FINALIZED]
 _WORK_CASE = (CaseRow.id, CaseRow.case_number, CaseRow.region, CaseRow.case_type, CaseRow.state)
@@ -408,6 +440,21 @@ class Views:
     def sample(self, review_id: int) -> SampleLine | None:
         found = self._db.rows(_SAMPLE, {"review_id": review_id}, SampleLine)
         return found[0] if found else None
+
+    def superseded_samples(self, review_id: int) -> list[SampleLine]:
+        """The review's samples replaced by a re-draw, oldest first (their entries are kept too)."""
+        return self._db.rows(_SUPERSEDED, {"review_id": review_id}, SampleLine)
+
+    def planning_calls(self, review_id: int) -> list[PlanningCallLine]:
+        return self._db.rows(_PLANNING_CALLS, {"review_id": review_id}, PlanningCallLine)
+
+    def loads(self, emails: Sequence[str]) -> dict[str, LoadLine]:
+        """Each person's current load: the open cases (assigned, not yet past QA) they hold in each role."""
+        found = {e: LoadLine(e, 0, 0, 0) for e in emails}
+        for role, statement in _LOADS.items():
+            for email, count in self._db.rows(statement, {"emails": list(emails)}):
+                found[email] = found[email]._replace(**{role: count})
+        return found
 
     def sample_entries(self, sample_id: int) -> list[SampleEntryLine]:
         """A sample's entries, foster care first, each type in its order."""

@@ -63,6 +63,21 @@ def review_sent_to_cb(event: events.Transitioned, *, uow, core) -> None:
                                template="review_to_cb", values=values))
 
 
+def review_schedule(event: events.Transitioned, *, uow, core) -> None:
+    """The region's leaders are told the review's schedule (on-site days, planning calls) when it changes."""
+    review = uow.reviews.get(event.entity_id)
+    period = review.sample_period(core.reference.sample_period_months)
+    onsite = f"{review.onsite_start} to {review.onsite_end}" if review.onsite_start else None
+    calls = [{"held_on": str(c.held_on), "participants": c.participants,
+              "eliminations_discussed": c.eliminations_discussed} for c in uow.views.planning_calls(review.id)]
+    values = dict(region=review.region, review_month=f"{review.review_month:%Y-%m}", onsite=onsite, calls=calls,
+                  sample_period=f"{period.start} to {period.end}", actor=event.actor, change=event.notes,
+                  link=core.link(f"/reviews/{review.id}"))
+    _queue(uow, event, message(key=_key(event), recipients=uow.people.emails_with_role(Role.REGIONAL_LEADER,
+                                                                                         review.region),
+                               template="review_schedule", values=values))
+
+
 def concern_step(headline: str, *, to_region: bool):
     """To the team lead who notified the region and, when the region must act, its regional leadership."""
     def handle(event: events.Transitioned, *, uow, core) -> None:
@@ -137,6 +152,7 @@ MESSAGES: dict[type, Callable] = {
     events.QaCompleted: case_step("QA is complete",
                                   lambda uow, c, e: uow.people.emails_with_role(Role.UNIT_SUPERVISOR)),
     events.ReviewSentToCb: review_sent_to_cb,
+    events.ReviewScheduled: review_schedule,
     events.RegionNotified: concern_step("A concern needs your region's response", to_region=True),
     events.MoreRequested: concern_step("More is needed on a concern response", to_region=True),
     events.ConcernResponded: concern_step("The region responded to a concern", to_region=False),

@@ -35,6 +35,9 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     commands.PlanReview: reviews.plan,
     commands.SweepDeadlines: deadlines.sweep_batch,
     commands.DrawSample: sampling.draw_sample,
+    commands.ExtendDraw: sampling.extend_draw,
+    commands.ScheduleOnSite: reviews.schedule_onsite,
+    commands.RecordPlanningCall: reviews.record_planning_call,
 }
 
 #: Each event type's handlers; an event is handled by those of its own type and of every type it derives

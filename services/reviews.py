@@ -5,11 +5,11 @@ from __future__ import annotations
 from services.core import Core
 from workflow import events
 from workflow.actors import Actor
-from workflow.commands import PlanReview
+from workflow.commands import TEXT_MAX, PlanReview, RecordPlanningCall, ScheduleOnSite
 from workflow.errors import Forbidden, NotFound, ValidationFailed
 from workflow.lifecycle import collect
 from workflow.review_calendar import first_of_month
-from workflow.review_lifecycle import KINDS, RegionalReview, could_advance, follow_cases as advance, plan_review
+from workflow.review_lifecycle import KINDS, RegionalReview, could_advance, follow_cases as advance, plan_review, record
 from workflow.roles import Role
 
 
@@ -63,3 +63,44 @@ def sample_period(core: Core, review):
     """The review's sample period (its start overridden or not); the period under review starts with it."""
     return RegionalReview(id=review.id, region=review.region, review_month=review.review_month, kind=review.kind,
                           period_start=review.period_start).sample_period(core.reference.sample_period_months)
+
+
+def _prepared(uow, command) -> RegionalReview:
+    if not command.actor.has(Role.TEAM_LEAD):
+        raise Forbidden("only a team lead prepares a regional review")
+    return visible_review(uow, review_id=command.review_id, viewer=command.actor)
+
+
+def schedule_onsite(command: ScheduleOnSite, *, uow, core: Core) -> RegionalReview:
+    """Record the on-site days agreed with the region's leadership (they are e-mailed the schedule)."""
+    review = _prepared(uow, command)
+    if command.end < command.start:
+        raise ValidationFailed({"end": [f"the last on-site day is before the first ({command.start})"]})
+    if (command.end - command.start).days > 31:
+        raise ValidationFailed({"end": ["an on-site visit lasts at most a month"]})
+    review.onsite_start, review.onsite_end = command.start, command.end
+    record(review, events.ReviewScheduled, trigger="schedule_onsite", actor=command.actor, now=command.at,
+           notes=f"on site {command.start} to {command.end}")
+    uow.reviews.save(review)
+    return review
+
+
+def record_planning_call(command: RecordPlanningCall, *, uow, core: Core) -> RegionalReview:
+    """Record a planning call (who took part, which eliminations were discussed); the region's leaders are
+    e-mailed the schedule."""
+    review = _prepared(uow, command)
+    participants = (command.participants or "").strip()
+    discussed = (command.eliminations_discussed or "").strip() or None
+    problems = {"participants": ["who took part is required"] if not participants else
+                ([f"at most {TEXT_MAX} characters"] if len(participants) > TEXT_MAX else []),
+                "eliminations_discussed": [f"at most {TEXT_MAX} characters"] if discussed and len(discussed) > TEXT_MAX
+                else []}
+    if any(problems.values()):
+        raise ValidationFailed({k: v for k, v in problems.items() if v})
+    uow.reviews.add_planning_call(review.id, held_on=command.held_on, participants=participants,
+                                  eliminations_discussed=discussed, by=command.actor.email, at=command.at)
+    record(review, events.ReviewScheduled, trigger="record_planning_call", actor=command.actor, now=command.at,
+           notes=f"planning call {command.held_on} with {participants}"
+                 + (f"; eliminations discussed: {discussed}" if discussed else ""))
+    uow.reviews.save(review)
+    return review

@@ -5,24 +5,26 @@ from __future__ import annotations
 import csv
 import hashlib
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from services import reviews
 from services.core import Core
 from workflow.case_lifecycle import add_case
 from workflow.clocks import add_months
-from workflow.commands import DrawSample
-from workflow.errors import Forbidden, ValidationFailed
-from workflow.review_calendar import sample_period
+from workflow.commands import DrawSample, ExtendDraw
+from workflow.errors import Forbidden, NotAllowed, ValidationFailed
+from workflow.review_calendar import Period, sample_period
+from workflow.review_lifecycle import RegionalReview, record
 from workflow.roles import Role
 from workflow import events
 from workflow.actors import Actor
-from workflow.sampling import (ALGORITHM, Draw, Entry, Rules, SampleRole, draw, next_replacement,
-                               period_under_review_at_draw)
+from workflow.sampling import (ALGORITHM, Draw, Entry, Rules, SampleRole, draw_frame, extend, frame_of,
+                               next_replacement, period_under_review_at_draw)
 from workflow.states import CaseState
-from workflow.universe import IMPORT_BATCH, Extract, Reading, missing_columns, read
+from workflow.universe import MOST_PROBLEMS, Extract, Reading, duplicate, missing_columns, read
 
 #: Seeds are kept as database integers.
 MAX_SEED = 2**31 - 1
@@ -62,70 +64,124 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
     digest = _digest(path)
     reading = Reading()
     with path.open(newline="", encoding="utf-8-sig") as file, core.uow() as uow:
-        rows = csv.DictReader(file)
-        missing = missing_columns(kind, rows.fieldnames)
+        rows = csv.reader(file)
+        header = [name.strip() for name in next(rows, [])]
+        missing = missing_columns(kind, header)
         if missing:
             raise Refused([f"row 1: missing column {', '.join(missing)}"])
         uow.universe.clear(kind)
-        batch = []
-        try:
-            for record in read(kind, progress(iter(rows)), set(core.reference.regions), reading):
-                batch.append(record)
-                if len(batch) == IMPORT_BATCH:
-                    if not reading.problems:   # once refused, only the problems are still of use
-                        uow.universe.add(kind, batch)
-                    batch = []
+        try:   # rows with problems are left out: the rest still show repeated keys
+            uow.universe.load(kind, read(kind, header, progress(rows), set(core.reference.regions), reading))
         except (csv.Error, UnicodeDecodeError) as error:
-            reading.problem(f"row {reading.rows + 1}: not readable as CSV ({error})")
+            reading.problem(reading.rows + 2, f"not readable as CSV ({error})")
+            raise Refused(reading.report()) from None   # the unit of work is not committed: nothing changed
+        uow.universe.indexed(kind)
+        repeated, total = uow.universe.repeated_keys(kind, limit=MOST_PROBLEMS)
+        for row, first, key in repeated:
+            reading.problem(row, duplicate(kind, key, first))
+        reading.more_problems += total - len(repeated)
         if reading.problems:
-            if reading.more_problems:
-                reading.problems.append(f"… and {reading.more_problems} more problem(s)")
-            raise Refused(reading.problems)  # the unit of work is not committed: nothing changed
-        uow.universe.add(kind, batch)
+            raise Refused(reading.report())  # the unit of work is not committed: nothing changed
         uow.universe.record_import(kind=kind, digest=digest, rows=reading.rows, by=by, at=core.now())
         uow.commit()
     return Imported(rows=reading.rows, per_region=dict(sorted(reading.per_region.items())), digest=digest)
 
 
-def draw_sample(command: DrawSample, *, uow, core: Core) -> Draw:
-    """Draw the review's sample and create a case (in `sampled`) for each entry for review."""
+def _lead_review(uow, command) -> RegionalReview:
     if not command.actor.has(Role.TEAM_LEAD):
-        raise Forbidden("only a team lead may draw a sample")
-    review = reviews.visible_review(uow, review_id=command.review_id, viewer=command.actor)
-    if uow.views.sample(review.id) is not None:
-        raise ValidationFailed({"sample": ["this review's sample is drawn already: it is never drawn again in place"]})
-    seed = secrets.randbelow(MAX_SEED) if command.seed is None else command.seed
-    if not 0 <= seed <= MAX_SEED:
-        raise ValidationFailed({"seed": [f"from 0 to {MAX_SEED}"]})
-    if command.period_start is not None and command.period_start != review.period_start:
-        review.period_start = command.period_start
-        uow.reviews.save(review)
-    period = sample_period(review.review_month, core.reference.sample_period_months, review.period_start)
+        raise Forbidden("only a team lead may draw, re-draw or extend a sample")
+    return reviews.visible_review(uow, review_id=command.review_id, viewer=command.actor)
+
+
+def _frame(uow, core: Core, review: RegionalReview, period: Period) -> tuple[list[Entry], Rules]:
+    """The review's sampling frame as the universe stands now, and the rules it is drawn by."""
     pur = period_under_review_at_draw(period, review.review_month)
     in_home = uow.universe.in_home_in(review.region, period.start, period.end)
     drawn_before = uow.samples.drawn_between(since=add_months(review.review_month, 1 - MEASUREMENT_MONTHS),
                                              until=review.review_month, review_id=review.id)
-    result = draw(episodes=uow.universe.episodes_in(review.region, period.start, period.end), in_home=in_home,
-                  custody_by_child=uow.universe.episodes_of(c for case in in_home for c in case.household_child_ids),
-                  rules=Rules(period=period, pur=pur, sizes=core.reference.sample_sizes[review.kind],
-                              worker_cap=core.reference.worker_cap, drawn_before=frozenset(drawn_before)),
-                  seed=seed)
-    rows = []
-    for entry in result.entries:
-        case_id = None
-        if entry.role is SampleRole.REVIEW:
-            case_id = uow.cases.add(add_case(review_id=review.id, region=review.region, case_type=entry.case_type,
-                                             case_number=entry.case_number, worker=entry.worker,
-                                             child_id=entry.child_id, actor=command.actor, now=command.at,
-                                             how=f"drawn: {entry.case_type.replace('_', ' ')} #{entry.order}")).id
-        rows.append({"case_type": entry.case_type, "position": entry.order, "key": entry.key,
-                     "case_number": entry.case_number, "child_id": entry.child_id, "worker": entry.worker,
-                     "number": entry.number, "role": entry.role, "reason": entry.reason, "flag": entry.flag,
-                     "case_id": case_id})
-    uow.samples.add(review_id=review.id, seed=seed, algorithm=ALGORITHM, frame_digest=result.frame_digest,
-                    period_start=period.start, period_end=period.end, drawn_by=command.actor.email,
-                    drawn_at=command.at, entries=rows)
+    rules = Rules(period=period, pur=pur, sizes=core.reference.sample_sizes[review.kind],
+                  worker_cap=core.reference.worker_cap, drawn_before=frozenset(drawn_before))
+    frame = frame_of(episodes=uow.universe.episodes_in(review.region, period.start, period.end), in_home=in_home,
+                     custody_by_child=uow.universe.episodes_of(c for case in in_home for c in case.household_child_ids),
+                     rules=rules)
+    return frame, rules
+
+
+def _drawn_case(uow, review: RegionalReview, entry: Entry, *, actor: str, at, how: str) -> int:
+    return uow.cases.add(add_case(review_id=review.id, region=review.region, case_type=entry.case_type,
+                                  case_number=entry.case_number, worker=entry.worker, child_id=entry.child_id,
+                                  actor=Actor(email=actor), now=at, how=how)).id
+
+
+def _withdraw(uow, current, at) -> list[int]:
+    """Withdraw a sample about to be drawn again, and its cases: refused (NotAllowed) once any of them has been
+    screened, eliminated, proposed for elimination or had anything else recorded on it."""
+    drawn = [e.case_id for e in uow.views.sample_entries(current.id) if e.case_id is not None]
+    if touched := uow.cases.touched(drawn):
+        raise NotAllowed(f"this review's sample is never drawn again: {len(touched)} of its cases "
+                         "(screened, eliminated or with something recorded on them) would be lost",
+                         {"sample": ["cases of it have been screened"], "cases": sorted(touched)})
+    uow.samples.supersede(current.id, at=at)
+    uow.cases.withdraw(drawn)
+    return drawn
+
+
+def draw_sample(command: DrawSample, *, uow, core: Core) -> Draw:
+    """Draw the review's sample and create a case (in `sampled`) for each entry for review. A review whose
+    sample none of whose cases has been touched may be drawn again: the sample it replaces is kept (superseded)
+    and its cases are withdrawn, and the re-draw is recorded with both seeds."""
+    review = _lead_review(uow, command)
+    seed = secrets.randbelow(MAX_SEED) if command.seed is None else command.seed
+    if not 0 <= seed <= MAX_SEED:
+        raise ValidationFailed({"seed": [f"from 0 to {MAX_SEED}"]})
+    current = uow.views.sample(review.id)
+    withdrawn = _withdraw(uow, current, command.at) if current is not None else []
+    if command.period_start is not None and command.period_start != review.period_start:
+        review.period_start = command.period_start
+    period = sample_period(review.review_month, core.reference.sample_period_months, review.period_start)
+    frame, rules = _frame(uow, core, review, period)
+    result = draw_frame(frame, rules=rules, seed=seed)
+    sample_id = uow.samples.add(review_id=review.id, seed=seed, algorithm=ALGORITHM, frame_digest=result.frame_digest,
+                                period_start=period.start, period_end=period.end, drawn_by=command.actor.email,
+                                drawn_at=command.at)
+    case_ids = {f"{e.case_type}:{e.key}": _drawn_case(uow, review, e, actor=command.actor.email, at=command.at,
+                                                      how=f"drawn: {e.case_type.replace('_', ' ')} #{e.order}")
+                for e in result.entries if e.role is SampleRole.REVIEW}
+    uow.samples.add_entries(sample_id, result.entries, case_ids)
+    told = (f"seed {seed}, {ALGORITHM}, frame {result.frame_digest[:12]}…, sample period {period.start} to "
+            f"{period.end}: " + ", ".join(f"{n['review']} {t.replace('_', ' ')}" for t, n in result.counts.items()))
+    if current is None:
+        record(review, events.SampleDrawn, trigger="draw_sample", actor=command.actor, now=command.at, notes=told)
+    else:
+        record(review, events.SampleRedrawn, trigger="redraw_sample", actor=command.actor, now=command.at,
+               notes=f"replaces the sample drawn with seed {current.seed} ({len(withdrawn)} cases withdrawn)"
+                     f"{': ' + command.reason if command.reason else ''}; {told}")
+    uow.reviews.save(review)
     return result
+
+
+def extend_draw(command: ExtendDraw, *, uow, core: Core) -> list[Entry]:
+    """Extend the draw to the records of the universe (in the sample's period) not in it yet, continuing its
+    seeded order; then every drawn case eliminated without a replacement gets one, if there is one now."""
+    review = _lead_review(uow, command)
+    current = uow.views.sample(review.id)
+    if current is None:
+        raise NotAllowed("this review has no sample to extend: draw it first")
+    entries = as_drawn(uow.views.sample_entries(current.id))
+    frame, _ = _frame(uow, core, review, Period(current.period_start, current.period_end))
+    added = extend(entries, frame, seed=current.seed)
+    if not added:
+        raise NotAllowed("every record of the universe in this sample period is in the draw already: "
+                         "nothing to extend it with (import a newer extract first)")
+    uow.samples.add_entries(current.id, added, {})
+    counts = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in Counter(e.case_type for e in added).items())
+    record(review, events.DrawExtended, trigger="extend_draw", actor=command.actor, now=command.at,
+           notes=f"extension {added[0].extension}: {counts} added in the same seeded order")
+    uow.reviews.save(review)
+    for line in uow.views.sample_entries(current.id):
+        if line.role == SampleRole.ELIMINATED and line.case_id is not None and line.replaced_by is None:
+            _replace(uow, core, current.id, line, actor=command.actor.email, at=command.at)
+    return added
 
 
 def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
@@ -138,34 +194,35 @@ def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
 def as_drawn(entries) -> list[Entry]:
     """Stored entries as the domain's, to ask it about them."""
     return [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position, SampleRole(e.role),
-                  e.reason, e.flag) for e in entries]
+                  e.reason, e.flag, e.extension) for e in entries]
+
+
+def _replace(uow, core: Core, sample_id: int, line, *, actor: str, at) -> int | None:
+    """Bring in the next unused, eligible oversample entry of the eliminated entry's case type (within the
+    worker cap) as a case in `sampled`; the entry records what replaced it (None: nothing was left)."""
+    lines = uow.views.sample_entries(sample_id)
+    used = {e.key for e in lines if e.case_type == line.case_type and e.case_id is not None}
+    drawn = [d._replace(role=SampleRole.ELIMINATED) if e.id == line.id else d
+             for d, e in zip(as_drawn(lines), lines, strict=True)]
+    following = next_replacement(drawn, line.case_type, core.reference.worker_cap, used)
+    replaced_by = None
+    if following is not None:
+        eliminated = uow.cases.get(line.case_id)
+        review = uow.reviews.get(eliminated.review_id)
+        replaced_by = _drawn_case(uow, review, following, actor=actor, at=at,
+                                  how=f"drawn: replaces case {eliminated.case_number} (#{following.order})")
+        uow.samples.for_review(next(e.id for e in lines if e.key == following.key
+                                    and e.case_type == following.case_type), case_id=replaced_by)
+    uow.samples.eliminated(line.id, reason=uow.cases.get(line.case_id).elimination_reason, replaced_by=replaced_by)
+    return replaced_by
 
 
 def replace_eliminated(event: events.CaseEliminated, *, uow, core: Core) -> None:
     """An eliminated case that was drawn is replaced by the next unused, eligible oversample entry of its case
-    type (within the worker cap), which becomes a case in `sampled`; when none is left the elimination stands
-    and the sample says so (its entry has no replacement)."""
+    type; when none is left the elimination stands and the sample says so (its entry has no replacement)."""
     found = uow.views.sample_entry_of_case(event.entity_id)
-    if found is None:
-        return  # added by hand: nothing to replace it from
-    sample_id, entry = found
-    entries = uow.views.sample_entries(sample_id)
-    used = {e.key for e in entries if e.case_id is not None}
-    drawn = [replace(d, role=SampleRole.ELIMINATED) if e.id == entry.id else d
-             for d, e in zip(as_drawn(entries), entries, strict=True)]
-    following = next_replacement(drawn, entry.case_type, core.reference.worker_cap, used)
-    replaced_by = None
-    if following is not None:
-        eliminated = uow.cases.get(event.entity_id)
-        review = uow.reviews.get(eliminated.review_id)
-        replaced_by = uow.cases.add(add_case(
-            review_id=review.id, region=review.region, case_type=following.case_type,
-            case_number=following.case_number, worker=following.worker, child_id=following.child_id,
-            actor=Actor(email=event.actor), now=event.at,
-            how=f"drawn: replaces case {eliminated.case_number} (#{following.order})")).id
-        uow.samples.for_review(next(e.id for e in entries if e.key == following.key
-                                    and e.case_type == following.case_type), case_id=replaced_by)
-    uow.samples.eliminated(entry.id, reason=event.data["reason"], replaced_by=replaced_by)
+    if found is not None:   # a case added by hand has nothing to replace it from
+        _replace(uow, core, found[0], found[1], actor=event.actor, at=event.at)
 
 
 def replacement_of(uow, case) -> dict | None:

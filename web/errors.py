@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from workflow.errors import DomainError
 
 STATUS = {"bad_request": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
-          "transition_not_allowed": 409, "stale_version": 409, "validation_error": 422}
+          "transition_not_allowed": 409, "stale_version": 409, "not_allowed": 409, "validation_error": 422}
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
          429: "too_many_requests"}

@@ -197,6 +197,34 @@ class DrawSample(Command):
     review_id: int
     seed: int | None = None
     period_start: date | None = None
+    #: Why it is drawn again, when it replaces a sample (kept with the record of the re-draw).
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtendDraw(Command):
+    """Extend a review's draw to the records of the universe not in it yet, in the same seeded order."""
+
+    review_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleOnSite(Command):
+    """The on-site days agreed with the region's leadership."""
+
+    review_id: int
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPlanningCall(Command):
+    """A planning call of the review's preparation: when, who took part, which eliminations were discussed."""
+
+    review_id: int
+    held_on: date
+    participants: str
+    eliminations_discussed: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

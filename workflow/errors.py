@@ -47,3 +47,10 @@ class StaleVersion(DomainError):
             "the record was changed by someone else; reload it and try again",
             {"expected_version": expected, "current_version": current},
         )
+
+
+class NotAllowed(DomainError):
+    """A step refused because of where things stand (not its fields): a sample with screened cases is not
+    drawn again, a draw with nothing left in the universe is not extended."""
+
+    code = "not_allowed"

@@ -44,6 +44,10 @@ class ReviewEvent(Transitioned): pass
 class ReviewPlanned(ReviewEvent): pass
 class ReviewAdvanced(ReviewEvent): pass
 class ReviewSentToCb(ReviewAdvanced): pass
+class SampleDrawn(ReviewEvent): pass
+class SampleRedrawn(ReviewEvent): pass
+class DrawExtended(ReviewEvent): pass
+class ReviewScheduled(ReviewEvent): pass           # on-site days agreed or a planning call recorded
 
 
 # Concern lifecycle

@@ -26,6 +26,9 @@ class RegionalReview:
     state: str = R.PLANNED
     version: int = 1
     period_start: date | None = None
+    #: The on-site days agreed with the region's leadership.
+    onsite_start: date | None = None
+    onsite_end: date | None = None
     #: What happened to it in this unit of work, for the message bus.
     events: list[events.Transitioned] = field(default_factory=list, repr=False)
 
@@ -103,3 +106,14 @@ def plan_review(*, region: str, review_month: date, kind: str, actor: Actor, now
     review.events.append(events.ReviewPlanned(entity="review", entity_id=None, trigger="plan", source="",
                                               dest=R.PLANNED, actor=actor.email, at=now))
     return review
+
+
+def record(review: RegionalReview, event_type: type, *, trigger: str, actor: Actor, now: datetime,
+           notes: str | None = None) -> events.Transitioned:
+    """Record a step of the review that leaves its state as it is (its sample drawn, its preparation):
+    the event its audit record and messages come from. The review is saved with it, so its version moves
+    on and two such steps at once cannot both pass unnoticed."""
+    event = event_type(entity="review", entity_id=review.id, trigger=trigger, source=review.state,
+                       dest=review.state, actor=actor.email, at=now, notes=notes, version=review.version + 1)
+    review.events.append(event)
+    return event

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from workflow.review_calendar import Period
 from workflow.states import CaseType
@@ -31,8 +32,7 @@ class SampleRole(StrEnum):
     ELIMINATED = "eliminated"
 
 
-@dataclass(frozen=True)
-class CustodyEpisode:
+class CustodyEpisode(NamedTuple):
     """One row of the foster-care extract."""
 
     child_id: str
@@ -45,8 +45,7 @@ class CustodyEpisode:
     county: str | None = None
 
 
-@dataclass(frozen=True)
-class InHomeCase:
+class InHomeCase(NamedTuple):
     """One row of the in-home extract."""
 
     case_id: str
@@ -59,9 +58,8 @@ class InHomeCase:
     county: str | None = None
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One record of the frame, as the draw placed it."""
+class Entry(NamedTuple):
+    """One record of the frame, as the draw placed it (a tuple: a large draw makes tens of thousands)."""
 
     case_type: str
     key: str                       # what the frame is sampled by: the child (foster care), the case (in-home)
@@ -73,6 +71,7 @@ class Entry:
     role: SampleRole = SampleRole.OVERSAMPLE
     reason: str | None = None      # why it was eliminated
     flag: str | None = None        # what screening should look at (not decisive)
+    extension: int = 0             # 0: drawn with the sample; n: brought in by its n-th extension
 
 
 @dataclass(frozen=True)
@@ -174,24 +173,61 @@ def frame_digest(entries: Sequence[Entry]) -> str:
     return hashlib.sha256("\n".join(f"{e.case_type}:{e.key}" for e in entries).encode()).hexdigest()
 
 
+def frame_of(*, episodes: Iterable[CustodyEpisode], in_home: Iterable[InHomeCase],
+             custody_by_child: Mapping[str, Sequence[CustodyEpisode]], rules: Rules) -> list[Entry]:
+    """Every record of the sampling frame, with its automatic elimination if any, in its stable order."""
+    return sorted(_foster_care_entries(episodes, rules) + _in_home_entries(in_home, custody_by_child, rules),
+                  key=lambda e: (e.case_type, e.key))
+
+
+def _placed(frame: Sequence[Entry], numbers: Sequence[float], case_type: str) -> list[tuple[int, Entry]]:
+    """`case_type`'s records of the frame (with their indexes) in their sample order: by number."""
+    ordered = sorted((i for i, e in enumerate(frame) if e.case_type == case_type),
+                     key=lambda i: (numbers[i], frame[i].key))
+    return [(i, frame[i]) for i in ordered]
+
+
 def draw(*, episodes: Iterable[CustodyEpisode], in_home: Iterable[InHomeCase],
          custody_by_child: Mapping[str, Sequence[CustodyEpisode]], rules: Rules, seed: int) -> Draw:
     """The whole ordered sample: every frame record with its number, order, role and (if eliminated) reason."""
-    frame = sorted(_foster_care_entries(episodes, rules) + _in_home_entries(in_home, custody_by_child, rules),
-                   key=lambda e: (e.case_type, e.key))
+    return draw_frame(frame_of(episodes=episodes, in_home=in_home, custody_by_child=custody_by_child, rules=rules),
+                      rules=rules, seed=seed)
+
+
+def draw_frame(frame: Sequence[Entry], *, rules: Rules, seed: int) -> Draw:
+    """`draw`, from the frame `frame_of` made."""
     stream = random.Random(seed)
     numbers = [stream.random() for _ in frame]
     entries: list[Entry] = []
     for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
-        ordered = sorted((i for i, e in enumerate(frame) if e.case_type == case_type),
-                         key=lambda i: (numbers[i], frame[i].key))
-        roles = assign_roles([frame[i] for i in ordered], rules.sizes.get(case_type, 0), rules.worker_cap)
-        # each entry is made once, with everything the draw gave it (replace() cost a third of a large draw)
+        placed = _placed(frame, numbers, case_type)
+        roles = assign_roles([e for _, e in placed], rules.sizes.get(case_type, 0), rules.worker_cap)
+        # each entry is made once, with everything the draw gave it
         entries += [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, numbers[i], order, role,
                           e.reason, e.flag)
-                    for order, (i, role) in enumerate(zip(ordered, roles, strict=True), start=1)
-                    for e in (frame[i],)]
+                    for order, ((i, e), role) in enumerate(zip(placed, roles, strict=True), start=1)]
     return Draw(seed=seed, entries=entries, frame_digest=frame_digest(frame), counts=explain(entries))
+
+
+def extend(entries: Sequence[Entry], frame: Sequence[Entry], *, seed: int) -> list[Entry]:
+    """The frame's records not in the draw yet (the rest of the universe, as it stands now), continuing the
+    draw's seeded order: in their stable order they take the stream's next numbers (past one number for every
+    entry drawn so far), and in the order of those numbers follow each case type's last entry, as oversample
+    (or eliminated, with their reason). Nothing drawn before changes."""
+    have = {(e.case_type, e.key) for e in entries}
+    new = [e for e in frame if (e.case_type, e.key) not in have]
+    stream = random.Random(seed)
+    for _ in entries:
+        stream.random()
+    numbers = [stream.random() for _ in new]
+    extension = max((e.extension for e in entries), default=0) + 1
+    added: list[Entry] = []
+    for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
+        last = max((e.order for e in entries if e.case_type == case_type), default=0)
+        added += [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, numbers[i], order,
+                        SampleRole.ELIMINATED if e.reason else SampleRole.OVERSAMPLE, e.reason, e.flag, extension)
+                  for order, (i, e) in enumerate(_placed(new, numbers, case_type), start=last + 1)]
+    return added
 
 
 def assign_roles(ordered: Sequence[Entry], size: int, cap: int) -> list[SampleRole]:
@@ -226,13 +262,17 @@ def next_replacement(entries: Sequence[Entry], case_type: str, cap: int, used: I
 
 
 def explain(entries: Sequence[Entry]) -> dict[str, dict[str, int]]:
-    """Per case type: how many were in the frame, eliminated (by reason), for review and left over."""
+    """Per case type: how many were in the frame, eliminated (by reason), for review, skipped over the worker
+    cap (eligible entries left in the oversample though a later one is for review) and left over."""
     counts: dict[str, dict[str, int]] = {}
     for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
         mine = [e for e in entries if e.case_type == case_type]
-        reasons = Counter(e.reason for e in mine if e.reason)
-        counts[case_type] = {"frame": len(mine), "eligible": len(mine) - sum(reasons.values()),
+        reasons = Counter(e.reason for e in mine if e.role is SampleRole.ELIMINATED and e.reason)
+        last_review = max((e.order for e in mine if e.role is SampleRole.REVIEW), default=0)
+        counts[case_type] = {"frame": len(mine), "eligible": sum(1 for e in mine if e.reason is None),
                              "review": sum(e.role is SampleRole.REVIEW for e in mine),
+                             "skipped_over_cap": sum(e.role is SampleRole.OVERSAMPLE and e.order < last_review
+                                                     for e in mine),
                              "oversample": sum(e.role is SampleRole.OVERSAMPLE for e in mine),
                              **{f"eliminated:{reason}": n for reason, n in sorted(reasons.items())}}
     return counts

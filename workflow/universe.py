@@ -1,4 +1,4 @@
-"""Reading the case-management extracts (CSV rows as dicts) into the universe the draw samples from.
+"""Reading the case-management extracts (CSV rows) into the universe the draw samples from.
 
 All or nothing: every problem of every row is reported, as `row N: …` with the header as row 1, and a
 file with any problem is refused whole. Extra columns are kept out of the way (ignored).
@@ -6,12 +6,11 @@ file with any problem is refused whole. Extra columns are kept out of the way (i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
-
+from operator import itemgetter
 
 
 class Extract(StrEnum):
@@ -27,30 +26,39 @@ COLUMNS = {
 }
 #: What identifies a record of each extract: a second row with the same key is refused.
 KEYS = {Extract.FOSTER_CARE: ("child_id", "custody_start"), Extract.IN_HOME: ("case_id",)}
-#: How many records go to the database at once while an extract streams in.
-IMPORT_BATCH = 5000
 #: The most problems a refused file reports (the rest are counted).
 MOST_PROBLEMS = 200
 
 
 @dataclass
 class Reading:
-    """What reading an extract found: its records, how many per region, and its problems."""
+    """What reading an extract found: how many rows, how many per region, and its problems (by row)."""
 
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
     rows: int = 0
     per_region: dict[str, int] = field(default_factory=dict)
     more_problems: int = 0
 
-    def problem(self, text: str) -> None:
+    def problem(self, row: int, text: str) -> None:
         if len(self.problems) < MOST_PROBLEMS:
-            self.problems.append(text)
+            self.problems.append((row, text))
         else:
             self.more_problems += 1
+
+    def report(self) -> list[str]:
+        """Every problem as `row N: …`, in row order, and how many more there were past the most reported."""
+        lines = [f"row {row}: {text}" for row, text in sorted(self.problems, key=lambda p: p[0])]
+        return lines + ([f"… and {self.more_problems} more problem(s)"] if self.more_problems else [])
 
 
 def missing_columns(kind: Extract, header: Iterable[str] | None) -> list[str]:
     return [c for c in COLUMNS[kind] if c not in set(header or ())]
+
+
+def duplicate(kind: Extract, key: Sequence[str | None], first_row: int) -> str:
+    """The problem of a row whose key an earlier row has (the check runs where the rows are stored, so that
+    memory does not grow with the file)."""
+    return f"duplicate {' + '.join(KEYS[kind])} {' '.join(k or '' for k in key)} (as in row {first_row})"
 
 
 #: Per extract: the columns that must be given, the date columns, and each (start, end) pair in order.
@@ -61,45 +69,58 @@ DATES = {Extract.FOSTER_CARE: ("custody_start", "custody_end", "date_of_birth"),
 SPANS = {Extract.FOSTER_CARE: ("custody_start", "custody_end"), Extract.IN_HOME: ("case_start", "case_end")}
 
 
-def read(kind: Extract, rows: Iterable[dict[str, Any]], regions: set[str], reading: Reading) -> Iterator[tuple]:
-    """The rows of an extract, checked, as tuples of its columns (COLUMNS order; dates as YYYY-MM-DD, empty
-    values as None), as they are read, so a large file streams; the problems go to `reading`."""
+def read(kind: Extract, header: Sequence[str], rows: Iterable[Sequence[str]], regions: set[str],
+         reading: Reading) -> Iterator[tuple]:
+    """The rows of an extract (as the csv module reads them, after `header`), checked, as tuples of the row's
+    number and its columns (COLUMNS order; dates as YYYY-MM-DD, empty values as None), as they are read, so a
+    large file streams; the problems go to `reading`. Duplicate keys are not looked for here (`duplicate`)."""
     columns = COLUMNS[kind]
     at = {column: i for i, column in enumerate(columns)}
+    position = {name: i for i, name in reversed(list(enumerate(header)))}   # a repeated column: its first
+    wanted = [position[c] for c in columns]
     required = [at[c] for c in REQUIRED[kind]]
     dates = [at[c] for c in DATES[kind]]
     start, end = (at[c] for c in SPANS[kind])
-    key = [at[c] for c in KEYS[kind]]
     region = at["region"]
-    seen: dict[tuple, int] = {}
-    for number, row in enumerate(rows, start=2):
-        reading.rows += 1
-        values = [(row.get(c) or "").strip() or None for c in columns]
-        problems = [f"{columns[i]} is empty" for i in required if values[i] is None]
-        for i in dates:
-            if values[i] is not None:
-                try:
-                    values[i] = date.fromisoformat(values[i]).isoformat()
-                except ValueError:
-                    problems.append(f"{columns[i]} {values[i]!r} is not a date (YYYY-MM-DD)")
-                    values[i] = None
-        if values[start] and values[end] and values[end] < values[start]:   # ISO dates sort as text
-            problems.append(f"{columns[end]} {values[end]} is before {columns[start]} {values[start]}")
-        if values[region] is not None and values[region] not in regions:
-            problems.append(f"region {values[region]!r} is unknown")
-        if not problems:
-            identity = tuple(values[i] for i in key)
-            if identity in seen:
-                problems.append(f"duplicate {' + '.join(KEYS[kind])} {' '.join(identity)} (as in row {seen[identity]})")
-            else:
-                seen[identity] = number
-        if problems:
-            for problem in problems:
-                reading.problem(f"row {number}: {problem}")
-            continue
-        reading.per_region[values[region]] = reading.per_region.get(values[region], 0) + 1
-        if kind is Extract.IN_HOME:   # texts kept as given (empty, not missing); children as "a;b"
-            values[at["service_type"]] = values[at["service_type"]] or ""
-            children = values[at["household_child_ids"]] or ""
-            values[at["household_child_ids"]] = ";".join(c.strip() for c in children.split(";") if c.strip())
-        yield tuple(values)
+    in_home = kind is Extract.IN_HOME
+    service, children = at.get("service_type"), at.get("household_child_ids")
+    given, cells, fromisoformat = itemgetter(*required), itemgetter(*wanted), date.fromisoformat
+    per_region = reading.per_region
+    number = 1
+    try:
+        for number, row in enumerate(rows, start=2):
+            try:
+                values = [v.strip() or None for v in cells(row)]
+            except IndexError:   # a short row: its missing cells are empty
+                values = [(row[i].strip() or None) if i < len(row) else None for i in wanted]
+            problems = [f"{columns[i]} is empty" for i in required if values[i] is None] \
+                if None in given(values) else []
+            for i in dates:
+                text = values[i]
+                if text is not None:
+                    try:   # a date as YYYY-MM-DD: text already so is kept, not made again
+                        day = fromisoformat(text)
+                        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+                            values[i] = day.isoformat()
+                    except ValueError:
+                        problems.append(f"{columns[i]} {text!r} is not a date (YYYY-MM-DD)")
+                        values[i] = None
+            if values[start] and values[end] and values[end] < values[start]:   # ISO dates sort as text
+                problems.append(f"{columns[end]} {values[end]} is before {columns[start]} {values[start]}")
+            if values[region] is not None and values[region] not in regions:
+                problems.append(f"region {values[region]!r} is unknown")
+            if problems:
+                for problem in problems:
+                    reading.problem(number, problem)
+                continue
+            per_region[values[region]] = per_region.get(values[region], 0) + 1
+            if in_home:   # texts kept as given (empty, not missing); children as "a;b"
+                values[service] = values[service] or ""
+                listed = values[children]
+                if listed:
+                    values[children] = ";".join(c.strip() for c in listed.split(";") if c.strip())
+                else:
+                    values[children] = ""
+            yield (number, *values)
+    finally:   # also when the file stops being readable part way
+        reading.rows = number - 1

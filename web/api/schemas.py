@@ -220,6 +220,29 @@ class ReviewReadSchema(Schema):
     sample_period = fields.Nested(PeriodSchema)
     pur_start = fields.Date()
     case_counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    onsite = fields.Nested(PeriodSchema, allow_none=True, metadata={"description": "the on-site days agreed"})
+    planning_calls = fields.List(fields.Nested(lambda: PlanningCallReadSchema()))
+
+
+class PlanningCallReadSchema(Schema):
+    id = fields.Integer()
+    held_on = fields.Date()
+    participants = fields.String()
+    eliminations_discussed = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime(ISO)
+
+
+class OnSiteSchema(Schema):
+    start = fields.Date(required=True, metadata={"description": "the first on-site day"})
+    end = fields.Date(required=True, metadata={"description": "the last on-site day"})
+
+
+class PlanningCallSchema(Schema):
+    held_on = fields.Date(required=True)
+    participants = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX),
+                                 metadata={"description": "who took part"})
+    eliminations_discussed = fields.String(validate=validate.Length(max=TEXT_MAX))
 
 
 class ReviewQuerySchema(PageQuerySchema):
@@ -237,6 +260,8 @@ class SampleRequestSchema(Schema):
     seed = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_ID),
                           metadata={"description": "the seed to draw with (default: a fresh one, recorded)"})
     period_start = fields.Date(metadata={"description": "overrides the sample period's start; the end follows"})
+    reason = fields.String(validate=validate.Length(max=TEXT_MAX),
+                           metadata={"description": "why it is drawn again (kept with the record of a re-draw)"})
 
 
 class SampleEntrySchema(Schema):
@@ -250,6 +275,7 @@ class SampleEntrySchema(Schema):
     flag = fields.String(allow_none=True)
     case_id = fields.Integer(allow_none=True)
     replaced_by = fields.Integer(allow_none=True, metadata={"description": "the case that replaced this one"})
+    extension = fields.Integer(metadata={"description": "0: drawn with the sample; n: added by its n-th extension"})
 
 
 class SampleReadSchema(Schema):
@@ -261,5 +287,16 @@ class SampleReadSchema(Schema):
     drawn_at = fields.DateTime(ISO)
     counts = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
                          metadata={"description": "per case type: frame, eligible, eliminated by reason, review, "
-                                                  "oversample"})
+                                                  "skipped over the worker cap, oversample"})
     entries = fields.List(fields.Nested(SampleEntrySchema))
+    superseded = fields.List(fields.Nested(lambda: SupersededSampleSchema()),
+                             metadata={"description": "samples this one replaced (re-draws), oldest first"})
+
+
+class SupersededSampleSchema(Schema):
+    seed = fields.Integer()
+    algorithm = fields.String()
+    frame_digest = fields.String()
+    drawn_by = fields.String()
+    drawn_at = fields.DateTime(ISO)
+    superseded_at = fields.DateTime(ISO)
