@@ -20,7 +20,8 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from models.driver import Driver
 from models.tables import (ApiToken, CalendarEntry, CaseRow, ConcernRow, Conflict, Deadline, DeidentificationMap,
                            FosterCareEpisode, InHomeServiceCase, LoginFailure, LoginSession, OutboxMessage,
-                           PlanningCall, RegionRow, ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
+                           PlanningCall, RegionRow, ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User,
+                           UserRole)
 from models.views import DeadlineLine, OutboxLine, UserLine, columns
 from workflow.actors import Actor, Directory
 from workflow.case_lifecycle import CaseReview
@@ -312,6 +313,9 @@ class PeopleRepository:
                      note: str | None) -> int:
         return self._db.insert(Conflict, {"user_id": user_id, "case_id": case_id, "region": region,
                                           "participant": participant, "note": note})
+
+    def withdraw_conflict(self, conflict_id: int) -> bool:
+        return self._db.execute("DELETE FROM conflicts WHERE id = :id", {"id": conflict_id}).rowcount == 1
 
     def failed_logins(self, *, since: datetime, address: str, email: str | None = None) -> tuple[int, datetime | None]:
         """How many logins failed since then from this address (for this account, when given), and the oldest."""

@@ -277,6 +277,7 @@ _ADMIN_USERS = select(User.id, User.email, User.name, User.region, User.active).
 _ALL_ROLES = select(UserRole.user_id, UserRole.role).order_by(UserRole.role)
 _ADMIN_CONFLICTS = (select(Conflict.id, User.email, Conflict.case_id, Conflict.region, Conflict.participant,
                            Conflict.note).join(User, User.id == Conflict.user_id).order_by(Conflict.id))
+_CONFLICTS_OF = _ADMIN_CONFLICTS.where(User.email == bindparam("email"))
 _REGIONS = select(RegionRow.code, RegionRow.name, RegionRow.metro).order_by(RegionRow.code)
 _SAMPLES = select(*columns(SampleRow, *SampleLine._fields)).where(SampleRow.review_id == bindparam("review_id"))
 _SAMPLE = _SAMPLES.where(SampleRow.superseded_at.is_(None))
@@ -434,8 +435,11 @@ class Views:
             roles.setdefault(user_id, []).append(role)
         return [AdminUserLine(*row, ", ".join(roles.get(row[0], []))) for row in self._db.rows(_ADMIN_USERS)]
 
-    def conflicts(self) -> list[ConflictLine]:
-        return self._db.rows(_ADMIN_CONFLICTS, shape=ConflictLine)
+    def conflicts(self, email: str | None = None) -> list[ConflictLine]:
+        """Declared conflicts of interest: everybody's, or one person's."""
+        if email is None:
+            return self._db.rows(_ADMIN_CONFLICTS, shape=ConflictLine)
+        return self._db.rows(_CONFLICTS_OF, {"email": email}, ConflictLine)
 
     def sample(self, review_id: int) -> SampleLine | None:
         found = self._db.rows(_SAMPLE, {"review_id": review_id}, SampleLine)

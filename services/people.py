@@ -13,7 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from workflow.actors import SYSTEM, SYSTEM_ACTOR, Actor, Directory
-from workflow.errors import NotFound, ValidationFailed
+from workflow.errors import Forbidden, NotFound, ValidationFailed
+from workflow.events import Transitioned
 from workflow.lifecycle import collect
 from workflow.roles import REGION_SCOPED, Role
 
@@ -158,8 +159,18 @@ def change_password(uow, email: str, *, password: str, passwords: PasswordHasher
     uow.people.end_sessions(user.id, at=now)
 
 
+def may_manage_conflicts(actor: Actor) -> bool:
+    """Team leads (who assign) and admins manage everybody's declared conflicts; staff declare their own."""
+    return actor.has(Role.TEAM_LEAD) or actor.has(Role.ADMIN)
+
+
 def declare_conflict(uow, *, email: str, case_id: int | None = None, region: str | None = None,
-                     participant: str | None = None, note: str | None = None) -> int:
+                     participant: str | None = None, note: str | None = None, by: Actor | None = None,
+                     at: datetime | None = None) -> int:
+    """Record a declared conflict of interest (by the person, or for them by a team lead or admin; `by` None:
+    the command line). It is kept in the audit trail."""
+    if by is not None and normalize_email(email) != by.email and not may_manage_conflicts(by):
+        raise Forbidden("you may declare your own conflicts of interest; a team lead records anyone's")
     user = user_by_email(uow, email)
     if sum(x is not None for x in (case_id, region, participant)) != 1:
         raise ValidationFailed({"conflict": ["name exactly one of: a case, a region, a participant"]})
@@ -167,7 +178,23 @@ def declare_conflict(uow, *, email: str, case_id: int | None = None, region: str
         raise ValidationFailed({"case_id": [f"no case {case_id}"]})
     if region is not None and not uow.regions.exists(region):
         raise ValidationFailed({"region": [f"unknown region {region}"]})
-    return uow.people.add_conflict(user_id=user.id, case_id=case_id, region=region, participant=participant, note=note)
+    conflict_id = uow.people.add_conflict(user_id=user.id, case_id=case_id, region=region, participant=participant,
+                                          note=note)
+    if by is not None:
+        with_what = f"case {case_id}" if case_id else f"region {region}" if region else f"participant {participant}"
+        uow.audit.append(Transitioned(entity="conflict", entity_id=conflict_id, trigger="declare", source="",
+                                      dest="declared", actor=by.email, at=at, notes=f"{user.email}: {with_what}"))
+    return conflict_id
+
+
+def withdraw_conflict(uow, *, conflict_id: int, by: Actor, at: datetime) -> None:
+    """A team lead (or admin) withdraws a declared conflict (declared in error, or no longer true); recorded."""
+    if not may_manage_conflicts(by):
+        raise Forbidden("only a team lead or an admin withdraws a declared conflict of interest")
+    if not uow.people.withdraw_conflict(conflict_id):
+        raise NotFound(f"no declared conflict {conflict_id}")
+    uow.audit.append(Transitioned(entity="conflict", entity_id=conflict_id, trigger="withdraw", source="declared",
+                                  dest="withdrawn", actor=by.email, at=at))
 
 
 def actors(uow, emails: Iterable[str]) -> Directory:

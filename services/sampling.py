@@ -113,8 +113,8 @@ def _drawn_case(uow, review: RegionalReview, entry: Entry, *, actor: str, at, ho
                                   actor=Actor(email=actor), now=at, how=how)).id
 
 
-def _withdraw(uow, current, at) -> list[int]:
-    """Withdraw a sample about to be drawn again, and its cases: refused (NotAllowed) once any of them has been
+def _supersede(uow, current, at) -> list[int]:
+    """Supersede a sample about to be drawn again; the ids of its cases, to withdraw: refused (NotAllowed) once any of them has been
     screened, eliminated, proposed for elimination or had anything else recorded on it."""
     drawn = [e.case_id for e in uow.views.sample_entries(current.id) if e.case_id is not None]
     if touched := uow.cases.touched(drawn):
@@ -122,7 +122,6 @@ def _withdraw(uow, current, at) -> list[int]:
                          "(screened, eliminated or with something recorded on them) would be lost",
                          {"sample": ["cases of it have been screened"], "cases": sorted(touched)})
     uow.samples.supersede(current.id, at=at)
-    uow.cases.withdraw(drawn)
     return drawn
 
 
@@ -135,7 +134,7 @@ def draw_sample(command: DrawSample, *, uow, core: Core) -> Draw:
     if not 0 <= seed <= MAX_SEED:
         raise ValidationFailed({"seed": [f"from 0 to {MAX_SEED}"]})
     current = uow.views.sample(review.id)
-    withdrawn = _withdraw(uow, current, command.at) if current is not None else []
+    withdrawn = _supersede(uow, current, command.at) if current is not None else []
     if command.period_start is not None and command.period_start != review.period_start:
         review.period_start = command.period_start
     period = sample_period(review.review_month, core.reference.sample_period_months, review.period_start)
@@ -148,6 +147,8 @@ def draw_sample(command: DrawSample, *, uow, core: Core) -> Draw:
                                                       how=f"drawn: {e.case_type.replace('_', ' ')} #{e.order}")
                 for e in result.entries if e.role is SampleRole.REVIEW}
     uow.samples.add_entries(sample_id, result.entries, case_ids)
+    # only now, so that the new cases' ids are above the withdrawn ones: SQLite never gives those out again
+    uow.cases.withdraw(withdrawn)
     told = (f"seed {seed}, {ALGORITHM}, frame {result.frame_digest[:12]}…, sample period {period.start} to "
             f"{period.end}: " + ", ".join(f"{n['review']} {t.replace('_', ' ')}" for t, n in result.counts.items()))
     if current is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from urllib.parse import urlsplit
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
@@ -17,7 +17,8 @@ from services.login import Throttled, log_in
 from web.auth import core, end_session, for_login, roles_required
 from web.diagrams import lifecycle_svg
 from workflow.case_lifecycle import CASE_LIFECYCLE
-from workflow.commands import FireCaseTrigger, FireConcernTrigger, Kind, RaiseConcern
+from workflow.commands import (DrawSample, ExtendDraw, FireCaseTrigger, FireConcernTrigger, Kind, RaiseConcern,
+                               RecordPlanningCall, ScheduleOnSite)
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE
 from workflow.errors import DomainError
 from workflow.roles import Role
@@ -122,11 +123,63 @@ def review_page(review_id: int):
         counts = uow.views.case_counts([review_id])[review_id]
         drawn = sampling.sample_of(uow, review_id=review_id, viewer=current_user.actor)
         worksheet = uow.views.eliminations(review_id)
+        calls, superseded = uow.views.planning_calls(review_id), uow.views.superseded_samples(review_id)
     due = {row.id: cases.running_deadlines(core(), row) for row in rows}
     sample = None if drawn is None else {"sample": drawn[0], "counts": explain(sampling.as_drawn(drawn[1])),
-                                         "eliminated": [e for e in drawn[1] if e.role == "eliminated" and e.case_id]}
+                                         "eliminated": [e for e in drawn[1] if e.role == "eliminated" and e.case_id],
+                                         "screened": any(c.state != "sampled" for c in rows)}
     return render_template("review.html", review=review, cases=rows, counts=counts, due=due, sample=sample,
-                           worksheet=worksheet, reasons=core().reference.elimination_reasons)
+                           worksheet=worksheet, reasons=core().reference.elimination_reasons, calls=calls,
+                           superseded=superseded, period=reviews.sample_period(core(), review))
+
+
+def _day(name: str):
+    """A posted date (None when empty or not a date: the command then says what is wrong)."""
+    try:
+        return date.fromisoformat(request.form.get(name, ""))
+    except ValueError:
+        return None
+
+
+@blueprint.post("/reviews/<id:review_id>/sample")
+@login_required
+def review_draw(review_id: int):
+    """Draw (or draw again) the review's sample: the seed and the period's start are optional."""
+    seed = request.form.get("seed", "").strip()
+    return _act(DrawSample(review_id=review_id, seed=int(seed) if seed.isdigit() else None,
+                           period_start=_day("period_start"), reason=request.form.get("reason") or None,
+                           actor=current_user.actor, at=core().now()), ".review_page", review_id=review_id)
+
+
+@blueprint.post("/reviews/<id:review_id>/sample/extension")
+@login_required
+def review_extend(review_id: int):
+    return _act(ExtendDraw(review_id=review_id, actor=current_user.actor, at=core().now()), ".review_page",
+                review_id=review_id)
+
+
+@blueprint.post("/reviews/<id:review_id>/onsite")
+@login_required
+def review_onsite(review_id: int):
+    start, end = _day("start"), _day("end")
+    if start is None or end is None:
+        flash("Not done — the first and last on-site days are dates (YYYY-MM-DD).", "error")
+        return redirect(url_for(".review_page", review_id=review_id))
+    return _act(ScheduleOnSite(review_id=review_id, start=start, end=end, actor=current_user.actor,
+                               at=core().now()), ".review_page", review_id=review_id)
+
+
+@blueprint.post("/reviews/<id:review_id>/planning-calls")
+@login_required
+def review_planning_call(review_id: int):
+    held_on = _day("held_on")
+    if held_on is None:
+        flash("Not done — the day of the call is a date (YYYY-MM-DD).", "error")
+        return redirect(url_for(".review_page", review_id=review_id))
+    return _act(RecordPlanningCall(review_id=review_id, held_on=held_on,
+                                   participants=request.form.get("participants", ""),
+                                   eliminations_discussed=request.form.get("eliminations_discussed") or None,
+                                   actor=current_user.actor, at=core().now()), ".review_page", review_id=review_id)
 
 
 @blueprint.get("/reviews/<id:review_id>/eliminations.csv")
@@ -140,7 +193,7 @@ def elimination_worksheet(review_id: int):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["case", "case_type", "reason", "proposed_reason", "proposed_notes", "proposed_by", "decided_by",
-                     "decided_at", "notes", "replaced_by"])
+                     "decided_at", "supporting_reason", "replaced_by"])
     for r in rows:
         writer.writerow([csv_cell(r.case_number), r.case_type, r.reason or "", r.proposed_reason or "",
                          csv_cell(r.proposed_notes or ""), r.proposed_by or "", r.decided_by, r.decided_at.isoformat(),
@@ -149,13 +202,19 @@ def elimination_worksheet(review_id: int):
                     headers={"Content-Disposition": f"attachment; filename=eliminations-review-{review_id}.csv"})
 
 
-def _choices(uow, mine: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """The choices of the fields of the triggers offered (people are read only when a form needs them)."""
+def _choices(uow, mine: list[str], case) -> dict[str, list[tuple[str, str]]]:
+    """The choices of the fields of the triggers offered (people are read only when a form needs them): the
+    people who may be assigned, those with a declared conflict with the case left out, each with their load."""
     found = {"elimination_reasons": list(core().reference.elimination_reasons.items())}
     wanted = {f.choices for t in mine for f in CASE_LIFECYCLE.fields[t] if f.kind is Kind.EMAIL}
     for role in wanted:
         emails = uow.people.emails_with_role(Role(role))
-        found[role] = [(e, e) for e in emails]
+        staff = people.actors(uow, emails)
+        free = [e for e in emails if staff.get(e) is not None and not staff.get(e).conflicted_with(
+            case_id=case.id, region=case.region, participants=case.participants())]
+        loads = uow.views.loads(free)
+        found[role] = [(e, f"{e} — open cases: {loads[e].reviewer} reviewing, "
+                           f"{loads[e].first_qa + loads[e].second_qa} in QA") for e in free]
     return found
 
 
@@ -170,7 +229,7 @@ def case_page(case_id: int):
         open_concerns = uow.views.concerns(viewer=viewer, now=c.now(), case_id=case_id, limit=500)
         clocks = uow.views.open_deadlines(entity="case", entity_id=case_id)
         mine = cases.options(c, case, viewer).mine
-        choices = _choices(uow, mine)
+        choices = _choices(uow, mine, case)
         identity = cases.original_identity(uow, case=case, viewer=viewer)
     return render_template(
         "case.html", case=case, history=history, concerns=open_concerns, clocks=clocks,
@@ -348,16 +407,52 @@ def admin_add_user():
 @blueprint.post("/admin/conflicts")
 @roles_required(Role.ADMIN)
 def admin_add_conflict():
+    return _declare_conflict(".admin_page")
+
+
+def _declare_conflict(page: str):
     form = request.form
     case_id = form.get("case_id", "")
     try:
         with core().uow() as uow:
-            people.declare_conflict(uow, email=form.get("email", ""),
+            people.declare_conflict(uow, email=form.get("email") or current_user.email,
                                     case_id=int(case_id) if case_id.isdigit() else None,
                                     region=form.get("region") or None, participant=form.get("participant") or None,
-                                    note=form.get("note") or None)
+                                    note=form.get("note") or None, by=current_user.actor, at=core().now())
             uow.commit()
         flash("Conflict of interest recorded.", "ok")
     except DomainError as error:
         flash(_explain(error), "error")
-    return redirect(url_for(".admin_page"))
+    return redirect(url_for(page))
+
+
+@blueprint.get("/conflicts")
+@login_required
+def conflicts_page():
+    """Conflicts of interest: each person declares their own; team leads (who assign) see and manage all."""
+    manages = people.may_manage_conflicts(current_user.actor)
+    with core().uow(write=False) as uow:
+        found = uow.views.conflicts(None if manages else current_user.email)
+        regions = uow.views.regions()
+    return render_template("conflicts.html", conflicts=found, regions=regions, manages=manages)
+
+
+@blueprint.post("/conflicts")
+@login_required
+def conflict_declare():
+    return _declare_conflict(".conflicts_page")
+
+
+@blueprint.post("/conflicts/<id:conflict_id>/withdraw")
+@login_required
+def conflict_withdraw(conflict_id: int):
+    try:
+        with core().uow() as uow:
+            people.withdraw_conflict(uow, conflict_id=conflict_id, by=current_user.actor, at=core().now())
+            uow.commit()
+        flash("Conflict of interest withdrawn.", "ok")
+    except DomainError as error:
+        if error.code == "not_found":
+            raise
+        flash(_explain(error), "error")
+    return redirect(url_for(".conflicts_page"))

@@ -20,7 +20,8 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 KNOWN_KEYS = st.sampled_from(["trigger", "version", "reason", "notes", "cb_consulted", "review_date", "reviewer",
                               "case_id", "type", "description", "region", "review_month", "kind", "case_type",
                               "case_number", "email", "password", "corrective_action", "systemic_issue",
-                              "prevention_plan", "since", "until", "cursor", "limit", "state", "overdue"])
+                              "prevention_plan", "since", "until", "cursor", "limit", "state", "overdue", "seed",
+                              "period_start", "start", "end", "held_on", "participants", "participant", "note"])
 BODIES = st.dictionaries(KNOWN_KEYS | TEXT, JSON, max_size=6) | JSON
 QUERIES = st.dictionaries(KNOWN_KEYS | TEXT, TEXT, max_size=4)
 
@@ -82,7 +83,7 @@ def test_no_form_and_no_query_string_gives_a_500_on_any_page(pages):
     client = app.test_client()
     assert client.post("/login", data={"email": "lead@qa.test", "password": "correct horse"}).status_code == 302
     ids = {"case_id": unit.cases_3n[0], "concern_id": unit.concern_3n, "review_id": unit.review_3n,
-           "filename": "app.css"}
+           "filename": "app.css", "conflict_id": 1}
     seen = [(method, re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule))
             for rule in app.url_map.iter_rules() if not rule.rule.startswith(("/api/", "/logout"))
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
