@@ -126,3 +126,40 @@ def test_an_auditor_searches_and_exports_the_history(site, login, shot):
     auditor.goto(f"{site.url}/cases/{site.case_id}")
     expect(auditor.locator(".facts")).to_contain_text("(masked)")
     shot(auditor, "case-as-auditor")
+
+
+def test_a_team_lead_goes_from_an_extract_to_an_assigned_sample(site, login, shot, tmp_path):
+    """Import (command line), draw in the UI, eliminate a drawn case and see its replacement, assign a case."""
+    from tests.integration.test_sampling import FC, foster_care_rows, write
+    extract = write(tmp_path / "foster-care.csv", FC, foster_care_rows(40))
+    imported = site.app.test_cli_runner().invoke(args=["import-universe", "foster-care", str(extract)])
+    assert imported.exit_code == 0 and "imported 40 foster-care rows" in imported.output, imported.output
+    lead = login("lead")
+    lead.goto(f"{site.url}/reviews")
+    lead.locator("main table a").first.click()
+    review_url = lead.url
+    lead.fill("input[name=seed]", "42")
+    lead.get_by_role("button", name="Draw the sample").click()
+    expect(lead.locator("main")).to_contain_text("seed 42")
+    expect(lead.locator("main")).to_contain_text("Skipped over the worker cap")
+    shot(lead, "review-sample-drawn")
+    drawn = lead.locator("main table").last.locator("a", has_text="C0").first   # a drawn case, not the one added
+    number = drawn.inner_text()
+    drawn.click()
+    fire(lead, "eliminate", reason="opened_in_error", notes="Opened for the wrong child", cb_consulted=True)
+    expect(lead.locator(".flash.ok")).to_have_text("Done.")
+    lead.goto(review_url)
+    expect(lead.locator("main")).to_contain_text(f"Case {number} (foster care) was eliminated")
+    replacement = lead.locator("main p", has_text=f"Case {number}").locator("a")
+    expect(replacement).to_contain_text("case ")
+    expect(lead.locator("main")).to_contain_text("Opened for the wrong child")      # the worksheet
+    shot(lead, "review-elimination-replaced")
+    replacement.click()
+    expect(lead.locator("p.summary")).to_contain_text("sampled")
+    fire(lead, "screen")
+    options = lead.locator("form:has(input[value=assign]) select[name=reviewer] option")
+    expect(options.first).to_contain_text("open cases: 0 reviewing")
+    fire(lead, "assign", reviewer="reviewer@qa.test", first_qa="qa1@qa.test", second_qa="qa2@qa.test")
+    expect(lead.locator(".flash.ok")).to_have_text("Done.")
+    expect(lead.locator("p.summary")).to_contain_text("assigned")
+    shot(lead, "drawn-case-assigned")
