@@ -210,8 +210,9 @@ def _choices(uow, mine: list[str], case) -> dict[str, list[tuple[str, str]]]:
     for role in wanted:
         emails = uow.people.emails_with_role(Role(role))
         staff = people.actors(uow, emails)
-        free = [e for e in emails if staff.get(e) is not None and not staff.get(e).conflicted_with(
-            case_id=case.id, region=case.region, participants=case.participants())]
+        participants = case.participants()
+        free = [e for e in emails if (person := staff.get(e)) is not None
+                and not person.conflicted_with(case_id=case.id, region=case.region, participants=participants)]
         loads = uow.views.loads(free)
         found[role] = [(e, f"{e} — open cases: {loads[e].reviewer} reviewing, "
                            f"{loads[e].first_qa + loads[e].second_qa} in QA") for e in free]

@@ -30,9 +30,12 @@ def present(review, counts: dict[str, int], calls=None) -> dict:
     return found
 
 
-def present_one(review) -> dict:
-    with core().uow(write=False) as uow:
-        return present(review, uow.views.case_counts([review.id])[review.id], uow.views.planning_calls(review.id))
+def present_one(review, uow=None) -> dict:
+    """One review as `present` gives it, with its preparation (read in `uow`, or in a unit of work of its own)."""
+    if uow is None:
+        with core().uow(write=False) as uow:
+            return present_one(review, uow)
+    return present(review, uow.views.case_counts([review.id])[review.id], uow.views.planning_calls(review.id))
 
 
 @blp.route("/reviews", methods=["POST"])
@@ -64,8 +67,7 @@ def list_reviews(query):
 def get(review_id):
     """One regional review: its state, sample period, period under review and case counts."""
     with core().uow(write=False) as uow:
-        review = reviews.visible_review(uow, review_id=review_id, viewer=caller())
-    return present_one(review)
+        return present_one(reviews.visible_review(uow, review_id=review_id, viewer=caller()), uow)
 
 
 @blp.route("/reviews/<id:review_id>/cases", methods=["POST"])
