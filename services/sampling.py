@@ -114,8 +114,8 @@ def _drawn_case(uow, review: RegionalReview, entry: Entry, *, actor: str, at, ho
 
 
 def _supersede(uow, current, at) -> list[int]:
-    """Supersede a sample about to be drawn again; the ids of its cases, to withdraw: refused (NotAllowed) once any of them has been
-    screened, eliminated, proposed for elimination or had anything else recorded on it."""
+    """Supersede a sample about to be drawn again; the ids of its cases, to withdraw. Refused (NotAllowed)
+    once any of them has been screened, eliminated, proposed for elimination or had anything else recorded on it."""
     drawn = [e.case_id for e in uow.views.sample_entries(current.id) if e.case_id is not None]
     if touched := uow.cases.touched(drawn):
         raise NotAllowed(f"this review's sample is never drawn again: {len(touched)} of its cases "

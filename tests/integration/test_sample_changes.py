@@ -4,10 +4,12 @@ from sqlmodel import select
 
 from models.tables import AuditRecord, OutboxMessage
 from tests.integration.conftest import Staff, stored
-from tests.integration.test_sampling import (FC, app, drawn_review, eliminate, foster_care_rows, run,  # noqa: F401
-                                             write)
+from tests.integration import test_sampling
+from tests.integration.test_sampling import FC, drawn_review, eliminate, foster_care_rows, run, write
 from tests.integration.web.test_api_contract import error
 from workflow.sampling import extend
+
+app = test_sampling.app   # the served app of the sampling tests (a fixture)
 
 
 def audit_of(app, review_id):
@@ -34,7 +36,8 @@ def test_a_sample_nobody_has_screened_is_drawn_again_and_the_one_it_replaces_is_
 def test_once_a_case_is_screened_the_sample_is_never_drawn_again(app, tmp_path):
     client, review, sample = drawn_review(app, tmp_path)
     case_id = next(e["case_id"] for e in sample["entries"] if e["case_id"])
-    assert client.post(f"/api/v1/cases/{case_id}/transitions", json={"trigger": "screen", "version": 1}).status_code == 200
+    screened = client.post(f"/api/v1/cases/{case_id}/transitions", json={"trigger": "screen", "version": 1})
+    assert screened.status_code == 200
     refused = error(client.post(f"/api/v1/reviews/{review['id']}/sample", json={"seed": 7}), 409, "not_allowed")
     assert refused["details"]["cases"] == [case_id]
     unchanged = client.get(f"/api/v1/reviews/{review['id']}/sample").json
