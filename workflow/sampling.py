@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from operator import itemgetter
 from typing import NamedTuple
 
 from workflow.review_calendar import Period
@@ -127,6 +128,17 @@ def _overlaps(episode: CustodyEpisode, pur: Period) -> bool:
     return episode.custody_start <= pur.end and (episode.custody_end is None or episode.custody_end >= pur.start)
 
 
+def adult_if_born_before(day: date) -> date:
+    """The earliest birth date whose eighteenth birthday is on or after `day`: those born before it were 18
+    before `day`. (A 29 February birthday makes a plain "18 years earlier" wrong by a day.)"""
+    born = day.replace(year=day.year - 18, day=28 if (day.month, day.day) == (2, 29) else day.day)
+    while eighteenth_birthday(born - timedelta(days=1)) >= day:
+        born -= timedelta(days=1)
+    while eighteenth_birthday(born) < day:
+        born += timedelta(days=1)
+    return born
+
+
 def _foster_care_entries(episodes: Iterable[CustodyEpisode], rules: Rules) -> list[Entry]:
     """One entry per child with an episode in the frame (its latest such episode names the case)."""
     latest: dict[str, CustodyEpisode] = {}
@@ -135,10 +147,11 @@ def _foster_care_entries(episodes: Iterable[CustodyEpisode], rules: Rules) -> li
             kept = latest.get(episode.child_id)
             if kept is None or (episode.custody_start, episode.case_id) > (kept.custody_start, kept.case_id):
                 latest[episode.child_id] = episode
+    adult = adult_if_born_before(rules.pur.start)   # once, not a birthday per child
     entries = []
     for child_id, episode in latest.items():
         reason = None
-        if episode.date_of_birth is not None and eighteenth_birthday(episode.date_of_birth) < rules.pur.start:
+        if episode.date_of_birth is not None and episode.date_of_birth < adult:
             reason = "target_child_reached_18"
         elif child_id in rules.drawn_before or episode.case_id in rules.drawn_before:
             reason = "duplicate_in_measurement_period"   # the child, or a sibling's case, drawn already
@@ -175,15 +188,17 @@ def frame_digest(entries: Sequence[Entry]) -> str:
 
 def frame_of(*, episodes: Iterable[CustodyEpisode], in_home: Iterable[InHomeCase],
              custody_by_child: Mapping[str, Sequence[CustodyEpisode]], rules: Rules) -> list[Entry]:
-    """Every record of the sampling frame, with its automatic elimination if any, in its stable order."""
-    return sorted(_foster_care_entries(episodes, rules) + _in_home_entries(in_home, custody_by_child, rules),
-                  key=lambda e: (e.case_type, e.key))
+    """Every record of the sampling frame, with its automatic elimination if any, in its stable order: by case
+    type (foster care first), then key."""
+    by_key = itemgetter(1)
+    return (sorted(_foster_care_entries(episodes, rules), key=by_key)
+            + sorted(_in_home_entries(in_home, custody_by_child, rules), key=by_key))
 
 
 def _placed(frame: Sequence[Entry], numbers: Sequence[float], case_type: str) -> list[tuple[int, Entry]]:
-    """`case_type`'s records of the frame (with their indexes) in their sample order: by number."""
-    ordered = sorted((i for i, e in enumerate(frame) if e.case_type == case_type),
-                     key=lambda i: (numbers[i], frame[i].key))
+    """`case_type`'s records of the frame (with their indexes) in their sample order: by number, ties (never
+    seen, but possible) by key, as the frame's stable order lists them and the sort keeps it."""
+    ordered = sorted((i for i, e in enumerate(frame) if e.case_type == case_type), key=numbers.__getitem__)
     return [(i, frame[i]) for i in ordered]
 
 
@@ -267,12 +282,13 @@ def explain(entries: Sequence[Entry]) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
         mine = [e for e in entries if e.case_type == case_type]
+        roles = Counter(e.role for e in mine)
         reasons = Counter(e.reason for e in mine if e.role is SampleRole.ELIMINATED and e.reason)
         last_review = max((e.order for e in mine if e.role is SampleRole.REVIEW), default=0)
-        counts[case_type] = {"frame": len(mine), "eligible": sum(1 for e in mine if e.reason is None),
-                             "review": sum(e.role is SampleRole.REVIEW for e in mine),
+        counts[case_type] = {"frame": len(mine), "eligible": sum(e.reason is None for e in mine),
+                             "review": roles[SampleRole.REVIEW],
                              "skipped_over_cap": sum(e.role is SampleRole.OVERSAMPLE and e.order < last_review
                                                      for e in mine),
-                             "oversample": sum(e.role is SampleRole.OVERSAMPLE for e in mine),
+                             "oversample": roles[SampleRole.OVERSAMPLE],
                              **{f"eliminated:{reason}": n for reason, n in sorted(reasons.items())}}
     return counts

@@ -3,9 +3,12 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workflow.review_calendar import Period, sample_period
-from workflow.sampling import (CustodyEpisode, InHomeCase, Rules, SampleRole, draw, eighteenth_birthday,
+from workflow.sampling import (CustodyEpisode, InHomeCase, Rules, SampleRole, adult_if_born_before, draw,
+                               eighteenth_birthday,
                                next_replacement, open_days, period_under_review_at_draw)
 
 JAN_2019 = date(2019, 1, 1)
@@ -114,6 +117,15 @@ def test_a_child_whose_18th_birthday_is_the_day_before_the_pur_is_eliminated_and
     reasons = {e.key: e.reason for e in result.entries}
     assert reasons == {"A": "target_child_reached_18", "B": None}
     assert eighteenth_birthday(date(2004, 2, 29)) == date(2022, 3, 1)
+
+
+@given(st.dates(min_value=date(1920, 1, 1), max_value=date(2090, 12, 31)),
+       st.one_of(st.integers(-3, 3), st.integers(-400, 400)))
+def test_the_adult_birth_date_cutoff_agrees_with_the_birthday_itself(day, offset):
+    """The draw compares birth dates with one cutoff instead of working out each child's birthday; for every
+    birth date, 29 February included, both say the same."""
+    born = adult_if_born_before(day) + timedelta(days=offset)
+    assert (eighteenth_birthday(born) < day) == (born < adult_if_born_before(day))
 
 
 def test_a_child_case_or_siblings_case_drawn_in_the_measurement_window_is_a_duplicate():
