@@ -57,6 +57,7 @@ def _sqlite_transactions(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed: de-identified names leave the file
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")

@@ -18,14 +18,16 @@ from sqlalchemy import Select, bindparam, func, select, union
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from models.driver import Driver
-from models.tables import (ApiToken, CalendarEntry, CaseRow, ConcernRow, Conflict, Deadline, DeidentificationMap,
-                           FosterCareEpisode, InHomeServiceCase, LoginFailure, LoginSession, OutboxMessage,
-                           PlanningCall, RegionRow, ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User,
-                           UserRole)
+from models.tables import (ApiToken, AuditRecord, AuditText, CalendarEntry, CaseParticipant, CaseRow, ConcernRow,
+                           Conflict, Deadline, DeidentificationMap, FeedbackRow, FosterCareEpisode, InHomeServiceCase,
+                           InterviewRow, LoginFailure, LoginSession, OutboxMessage, PlanningCall, RegionRow, ReviewRow,
+                           SampleEntryRow, SampleRow, StaffingRow, UniverseImport, User, UserRole)
 from models.views import DeadlineLine, OutboxLine, UserLine, columns
 from workflow.actors import Actor, Directory
 from workflow.case_lifecycle import CaseReview
+from workflow.case_people import Interview, Participant, Staffing
 from workflow.concern_lifecycle import Concern
+from workflow.feedback import Feedback
 from workflow.lifecycle import attributes
 from workflow.review_lifecycle import RegionalReview
 from workflow.sampling import CustodyEpisode, Entry, InHomeCase
@@ -403,8 +405,8 @@ class DeadlineRepository:
 
 
 _ADD_MESSAGE = ("INSERT INTO outbox (key, recipients, template, context, status, attempts, next_attempt_at, "
-                f"created_at) VALUES (:key, :recipients, :template, :context, '{OutboxStatus.PENDING}', 0, :now, "
-                ":now) ON CONFLICT (key) DO NOTHING")
+                f"created_at, case_id) VALUES (:key, :recipients, :template, :context, '{OutboxStatus.PENDING}', 0, "
+                ":now, :now, :case_id) ON CONFLICT (key) DO NOTHING")
 _CLAIMABLE = (select(*columns(OutboxMessage, *OutboxLine._fields))
               .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= bindparam("now"))
               .order_by(OutboxMessage.id).limit(bindparam("limit")))
@@ -423,7 +425,7 @@ class OutboxRepository:
         """Queue messages (key, recipients, template, values), deliverable from `now`; a key queued before
         is left as it is (once-only)."""
         rows = [{"key": m["key"], "recipients": ",".join(m["recipients"]), "template": m["template"],
-                 "context": json.dumps(m["values"]), "now": now} for m in messages]
+                 "context": json.dumps(m["values"]), "now": now, "case_id": m.get("case_id")} for m in messages]
         if len(rows) == 1:  # a transition's one message: a plain statement costs less than a batch
             self._db.execute(_ADD_MESSAGE, rows[0])
         elif rows:
@@ -585,3 +587,138 @@ class SampleRepository:
     def for_review(self, entry_id: int, *, case_id: int) -> None:
         self._db.execute("UPDATE sample_entries SET role = 'review', case_id = :case_id WHERE id = :id",
                          {"id": entry_id, "case_id": case_id})
+
+
+_PARTICIPANTS = (select(*columns(CaseParticipant, *Participant._fields))
+                 .where(CaseParticipant.case_id == bindparam("case_id")).order_by(CaseParticipant.id))
+_INTERVIEWS = (select(*columns(InterviewRow, *Interview._fields))
+               .where(InterviewRow.case_id == bindparam("case_id")).order_by(InterviewRow.id))
+_STAFFING = (select(*columns(StaffingRow, *Staffing._fields))
+             .where(StaffingRow.case_id == bindparam("case_id")).order_by(StaffingRow.id))
+
+
+class CasePeopleRepository:
+    """The people of a case, their interviews, and first-level QA's staffing and shadowing of the reviewer."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def add_participant(self, *, case_id: int, name: str, role: str, by: str, at: datetime) -> Participant:
+        new = self._db.insert(CaseParticipant, {"case_id": case_id, "name": name, "role": role, "added_by": by,
+                                                "added_at": at})
+        return Participant(new, case_id, name, role)
+
+    def participants(self, case_id: int) -> list[Participant]:
+        return self._db.rows(_PARTICIPANTS, {"case_id": case_id}, Participant)
+
+    def add_interview(self, *, case_id: int, participant_id: int, fields: Mapping[str, Any], by: str,
+                      at: datetime) -> Interview:
+        new = self._db.insert(InterviewRow, {"case_id": case_id, "participant_id": participant_id, **fields,
+                                             "recorded_by": by, "recorded_at": at})
+        return Interview(new, case_id, participant_id, fields["status"], fields["scheduled_for"],
+                         fields["location"], fields["exception"], fields["notes"])
+
+    def interviews(self, case_id: int) -> list[Interview]:
+        return self._db.rows(_INTERVIEWS, {"case_id": case_id}, Interview)
+
+    def staffing(self, case_id: int) -> list[Staffing]:
+        return self._db.rows(_STAFFING, {"case_id": case_id}, Staffing)
+
+    def add_staffing(self, *, case_id: int, kind: str, held_on: date, hours: float | None, notes: str | None,
+                     by: str, at: datetime) -> int:
+        return self._db.insert(StaffingRow, {"case_id": case_id, "kind": kind, "held_on": held_on, "hours": hours,
+                                             "notes": notes, "recorded_by": by, "recorded_at": at})
+
+
+_OPEN_FEEDBACK = (select(FeedbackRow.case_id, func.count())
+                  .where(FeedbackRow.state == "open", FeedbackRow.case_id.in_(bindparam("ids", expanding=True)))
+                  .group_by(FeedbackRow.case_id))
+_OPEN_IN_REVIEW = select(func.count()).where(FeedbackRow.state == "open",
+                                             FeedbackRow.review_id == bindparam("review_id"))
+_IN_REVIEW = select(func.count()).where(FeedbackRow.review_id == bindparam("review_id"))
+_FEEDBACK_OF = select(FeedbackRow.id).where(FeedbackRow.case_id == bindparam("case_id")).order_by(FeedbackRow.id)
+
+
+class FeedbackRepository(_Entities[Feedback]):
+    """The Children's Bureau's feedback items (entities: addressing one is versioned)."""
+
+    model, entity = FeedbackRow, Feedback
+
+    def of_case(self, case_id: int) -> list[Feedback]:
+        ids = [i for (i,) in self._db.rows(_FEEDBACK_OF, {"case_id": case_id})]
+        found = self.get_many(ids)
+        return [found[i] for i in ids]
+
+    def open_counts(self, case_ids: Iterable[int]) -> dict[int, int]:
+        """How many feedback items are still open, per case (cases with none left out)."""
+        ids = sorted(set(case_ids))
+        return dict(self._db.rows(_OPEN_FEEDBACK, {"ids": ids})) if ids else {}
+
+    def open_in_review(self, review_id: int) -> int:
+        return self._db.rows(_OPEN_IN_REVIEW, {"review_id": review_id})[0][0]
+
+    def count_in_review(self, review_id: int) -> int:
+        return self._db.rows(_IN_REVIEW, {"review_id": review_id})[0][0]
+
+
+#: Every free text kept about a case, by table: what de-identification reads and rewrites (audit notes and
+#: e-mails aside: they have their own ways).
+CASE_TEXTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cases": ("id", ("proposed_elimination_notes",)),
+    "case_participants": ("case_id", ("name",)),
+    "interviews": ("case_id", ("notes",)),
+    "qa_staffing": ("case_id", ("notes",)),
+    "cb_feedback": ("case_id", ("text", "resolution")),
+    "concerns": ("case_id", ("description", "corrective_action", "systemic_issue", "prevention_plan")),
+}
+_CASE_AUDIT = (select(AuditRecord.id, AuditText.notes).join(AuditText, AuditText.record_id == AuditRecord.id)
+               .where(((AuditRecord.entity == "case") & (AuditRecord.entity_id == bindparam("case_id")))
+                      | ((AuditRecord.entity == "concern") & AuditRecord.entity_id.in_(
+                          select(ConcernRow.id).where(ConcernRow.case_id == bindparam("case_id"))))
+                      | ((AuditRecord.entity == "feedback") & AuditRecord.entity_id.in_(
+                          select(FeedbackRow.id).where(FeedbackRow.case_id == bindparam("case_id"))))
+                      | (AuditRecord.entity == "conflict")))
+
+
+class CaseTextRepository:
+    """Every text kept about one case, read and rewritten for its de-identification."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def texts(self, case_id: int) -> list[tuple[str, str, int, str]]:
+        """(table, column, row id, text) for every non-empty free text kept about the case."""
+        found = []
+        for table, (key, names) in CASE_TEXTS.items():
+            picked = ", ".join(f'"{n}"' for n in names)
+            for row_id, *values in self._db.execute(f"SELECT id, {picked} FROM {table} WHERE {key} = :case_id",
+                                                    {"case_id": case_id}).fetchall():
+                found += [(table, name, row_id, value) for name, value in zip(names, values) if value]
+        return found
+
+    def rewrite(self, changes: Iterable[tuple[str, str, int, str]]) -> None:
+        """Write new texts: (table, column, row id, text)."""
+        for table, name, row_id, text in changes:
+            self._db.execute(f'UPDATE {table} SET "{name}" = :text WHERE id = :id', {"text": text, "id": row_id})
+
+    def audit_notes(self, case_id: int) -> list[tuple[int, str]]:
+        """(record id, notes) of the audit records about the case, its concerns and feedback, and of the
+        declared conflicts (which may name a participant)."""
+        return self._db.rows(_CASE_AUDIT, {"case_id": case_id})
+
+    def messages(self, case_id: int) -> list[tuple]:
+        """(id, template, context, subject, text body, html body) of the e-mails about the case, queued or sent."""
+        return self._db.execute("SELECT id, template, context, subject, body_text, body_html FROM outbox "
+                                "WHERE case_id = :c", {"c": case_id}).fetchall()
+
+    def rewrite_message(self, message_id: int, values: Mapping[str, str | None]) -> None:
+        self._db.execute("UPDATE outbox SET context = :context, subject = :subject, body_text = :body_text, "
+                         "body_html = :body_html WHERE id = :id", {**values, "id": message_id})
+
+    def conflicts(self) -> list[tuple[int, str | None, str | None]]:
+        """(id, participant, note) of every declared conflict: a participant may be named in any."""
+        return self._db.execute("SELECT id, participant, note FROM conflicts").fetchall()
+
+    def rewrite_conflict(self, conflict_id: int, participant: str | None, note: str | None) -> None:
+        self._db.execute("UPDATE conflicts SET participant = :p, note = :n WHERE id = :id",
+                         {"p": participant, "n": note, "id": conflict_id})

@@ -187,9 +187,21 @@ class AuditRecord(SQLModel, table=True):
     trigger: str = Field(max_length=32)
     actor: str = Field(max_length=254, index=True)
     at: datetime = Field(index=True)
-    notes: str | None = None
     prev_hash: str = Field(max_length=64)
     record_hash: str = Field(max_length=64, unique=True)
+
+
+class AuditText(SQLModel, table=True):
+    """A record's free text (its notes), beside the append-only record: the record's hash covers it, so it
+    cannot change unseen — except by a recorded de-identification, which replaces the names in it, points
+    `redacted_in` at the audit record that lists it, and seals the new text with a keyed hash of the whole
+    record as it now reads (models.audit)."""
+
+    __tablename__ = "audit_texts"
+    record_id: int = Field(foreign_key="audit_records.id", primary_key=True)
+    notes: str
+    redacted_in: int | None = Field(default=None, foreign_key="audit_records.id", index=True)
+    sealed_hash: str | None = Field(default=None, max_length=64)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -213,6 +225,8 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     sent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    #: The case the message is about, if any: its de-identification reaches the message too.
+    case_id: int | None = Field(default=None, index=True)
 
 
 class Deadline(SQLModel, table=True):
@@ -335,3 +349,64 @@ class SampleEntryRow(SQLModel, table=True):
     replaced_by: int | None = Field(default=None, foreign_key="cases.id")
     #: 0: drawn with the sample; n: brought in by its n-th extension to the rest of the universe.
     extension: int = 0
+
+
+class CaseParticipant(SQLModel, table=True):
+    """A person of a case (the child, a parent, the caseworker, …) under their role; de-identification
+    replaces the name by the role's label."""
+
+    __tablename__ = "case_participants"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    added_by: str = Field(max_length=254)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class InterviewRow(SQLModel, table=True):
+    """One step of a participant's interview: scheduled, held, or an acceptable exception (the latest counts)."""
+
+    __tablename__ = "interviews"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    participant_id: int = Field(foreign_key="case_participants.id", index=True)
+    status: str = Field(max_length=16)
+    scheduled_for: datetime | None = None
+    location: str | None = Field(default=None, max_length=16)
+    exception: str | None = Field(default=None, max_length=48)
+    notes: str | None = None
+    recorded_by: str = Field(max_length=254)
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class FeedbackRow(Versioned, table=True):
+    """One item of the Children's Bureau's feedback on a case in secondary oversight, and how it was addressed."""
+
+    __tablename__ = "cb_feedback"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    review_id: int = Field(foreign_key="regional_reviews.id", index=True)
+    text: str
+    state: str = Field(max_length=16)
+    received_by: str = Field(max_length=254)
+    received_at: datetime
+    due: datetime
+    resolution: str | None = None
+    addressed_by: str | None = Field(default=None, max_length=254)
+    addressed_at: datetime | None = None
+
+
+class StaffingRow(SQLModel, table=True):
+    """First-level QA's support of the reviewer before and during the interviews: the peer staffing, and the
+    shadowing with its written performance feedback."""
+
+    __tablename__ = "qa_staffing"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(max_length=16)
+    held_on: date
+    hours: float | None = None
+    notes: str | None = None
+    recorded_by: str = Field(max_length=254)
+    recorded_at: datetime = Field(default_factory=utcnow)

@@ -7,9 +7,9 @@ from sqlalchemy import Connection, Engine
 
 from models.audit import AuditLog
 from models.driver import Driver
-from models.repositories import (CaseRepository, ConcernRepository, DeadlineRepository, OutboxRepository,
-                                 PeopleRepository, RegionRepository, ReviewRepository, SampleRepository,
-                                 UniverseRepository)
+from models.repositories import (CasePeopleRepository, CaseRepository, CaseTextRepository, ConcernRepository,
+                                 DeadlineRepository, FeedbackRepository, OutboxRepository, PeopleRepository,
+                                 RegionRepository, ReviewRepository, SampleRepository, UniverseRepository)
 from models.views import Views
 
 
@@ -37,6 +37,9 @@ class UnitOfWork:
         self.reviews = ReviewRepository(db, self.seen)
         self.cases = CaseRepository(db, self.seen, self.reviews)
         self.concerns = ConcernRepository(db, self.seen)
+        self.feedback = FeedbackRepository(db, self.seen)
+        self.case_people = CasePeopleRepository(db)
+        self.case_texts = CaseTextRepository(db)
         self.people = PeopleRepository(db)
         self.regions = RegionRepository(db)
         self.deadlines = DeadlineRepository(db)

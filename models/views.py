@@ -17,9 +17,9 @@ from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, ex
 from sqlalchemy.orm import aliased
 
 from models.driver import Driver
-from models.tables import (AuditRecord, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
+from models.tables import (AuditRecord, AuditText, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
                            PlanningCall, ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
-from workflow.actors import Actor
+from workflow.actors import OVERSEEN_STATES, Actor
 from workflow.case_lifecycle import CaseReview
 from workflow.concern_lifecycle import Concern
 from workflow.lifecycle import attributes
@@ -67,6 +67,15 @@ class AuditLine(NamedTuple):
     notes: str | None
     prev_hash: str
     record_hash: str
+    redacted_in: int | None     # the audit record whose de-identification replaced names in the notes
+    sealed_hash: str | None     # then: the keyed hash of the record as it now reads
+
+
+def audit_lines() -> Select:
+    """Audit records with their notes, which live beside them (models.tables.AuditText), as AuditLines."""
+    chosen = [AuditText.__table__.c[n] if n in ("notes", "redacted_in", "sealed_hash") else AuditRecord.__table__.c[n]
+              for n in AuditLine._fields]
+    return select(*chosen).select_from(AuditRecord).outerjoin(AuditText, AuditText.record_id == AuditRecord.id)
 
 
 class DeadlineLine(NamedTuple):
@@ -249,6 +258,7 @@ _CASES = _Filtered(
     select(*columns(CaseRow, *CaseLine._fields)).order_by(CaseRow.id).limit(bindparam("limit")), CaseLine,
     review_id=lambda p: CaseRow.review_id == p, region=lambda p: CaseRow.region == p,
     scope=lambda p: CaseRow.region == p, state=lambda p: CaseRow.state == p,
+    overseen=lambda p: CaseRow.state.in_(sorted(OVERSEEN_STATES)),
     case_type=lambda p: CaseRow.case_type == p, after=lambda p: CaseRow.id > p)
 _CONCERNS = _Filtered(
     select(*columns(ConcernRow, *ConcernLine._fields)).order_by(ConcernRow.id).limit(bindparam("limit")), ConcernLine,
@@ -259,7 +269,7 @@ _REVIEWS = _Filtered(
     select(*columns(ReviewRow, *ReviewLine._fields)).order_by(ReviewRow.id).limit(bindparam("limit")), ReviewLine,
     region=lambda p: ReviewRow.region == p, scope=lambda p: ReviewRow.region == p, after=lambda p: ReviewRow.id > p)
 _AUDIT = _Filtered(
-    select(*columns(AuditRecord, *AuditLine._fields)).order_by(AuditRecord.id).limit(bindparam("limit")), AuditLine,
+    audit_lines().order_by(AuditRecord.id).limit(bindparam("limit")), AuditLine,
     entity=lambda p: AuditRecord.entity == p, entity_id=lambda p: AuditRecord.entity_id == p,
     actor=lambda p: AuditRecord.actor == p, trigger=lambda p: AuditRecord.trigger == p,
     since=lambda p: AuditRecord.at >= p, until=lambda p: AuditRecord.at <= p, after=lambda p: AuditRecord.id > p)
@@ -294,10 +304,11 @@ _REPLACEMENT = aliased(CaseRow)
 _ELIMINATIONS = (
     select(CaseRow.id, CaseRow.case_number, CaseRow.case_type, CaseRow.elimination_reason,
            CaseRow.proposed_elimination_reason, CaseRow.proposed_elimination_notes, CaseRow.proposed_by,
-           AuditRecord.actor, AuditRecord.at, AuditRecord.notes, SampleEntryRow.replaced_by,
+           AuditRecord.actor, AuditRecord.at, AuditText.notes, SampleEntryRow.replaced_by,
            _REPLACEMENT.case_number)
     .join(AuditRecord, (AuditRecord.entity == "case") & (AuditRecord.entity_id == CaseRow.id)
           & (AuditRecord.trigger == "eliminate"))
+    .outerjoin(AuditText, AuditText.record_id == AuditRecord.id)
     .outerjoin(SampleEntryRow, SampleEntryRow.case_id == CaseRow.id)
     .outerjoin(_REPLACEMENT, _REPLACEMENT.id == SampleEntryRow.replaced_by)
     .where(CaseRow.review_id == bindparam("review_id")).order_by(AuditRecord.id))
@@ -364,7 +375,7 @@ class Views:
               limit: int = 100) -> list[CaseLine]:
         """Cases in id order, within the viewer's region; `after` is the id the previous page ended on."""
         return _CASES.rows(self._db, limit=limit, review_id=review_id, region=region, scope=viewer.scope,
-                           state=state, case_type=case_type, after=after)
+                           state=state, case_type=case_type, after=after, overseen=viewer.only_oversees or None)
 
     def concerns(self, *, viewer: Actor, now: datetime, region: str | None = None, state: str | None = None,
                  overdue: bool | None = None, case_id: int | None = None, after: int | None = None,

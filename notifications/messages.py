@@ -23,14 +23,18 @@ from workflow.states import CaseState
 HEADINGS = {Kind.REMINDER: "Reminder", Kind.OVERDUE: "Overdue", Kind.ESCALATION: "Overdue (escalated)"}
 
 
-def message(*, key: str, recipients: Iterable[str | None], template: str, values: dict[str, Any]) -> dict | None:
-    """One outbox message (None when it has nobody to go to)."""
+def message(*, key: str, recipients: Iterable[str | None], template: str, values: dict[str, Any],
+            case_id: int | None = None) -> dict | None:
+    """One outbox message (None when it has nobody to go to); `case_id`: the case it is about."""
     to = sorted({r for r in recipients if r})
-    return {"key": key, "recipients": to, "template": template, "values": values} if to else None
+    return {"key": key, "recipients": to, "template": template, "values": values, "case_id": case_id} if to else None
 
 
 def _key(event: events.Transitioned) -> str:
-    """Names the change the message reports, so it is queued once however often it is handled."""
+    """Names the change the message reports, so it is queued once however often it is handled (a step that
+    leaves the case as it is names the row it recorded)."""
+    if "record" in event.data:
+        return f"{event.entity}:{event.entity_id}:{event.trigger}:{event.data['record']}"
     return f"{event.entity}:{event.entity_id}:v{event.version}"
 
 
@@ -40,9 +44,10 @@ def _queue(uow, event: events.Transitioned, found: dict | None) -> None:
 
 
 def case_step(headline: str, recipients: Callable[[Any, Any, events.Transitioned], Iterable[str | None]]):
-    """A message about a case's step, to `recipients(uow, case, event)`."""
+    """A message about a case's step, to `recipients(uow, case, event)` (a feedback item's: about its case)."""
     def handle(event: events.Transitioned, *, uow, core) -> None:
-        case = uow.cases.get(event.entity_id)
+        case = uow.cases.get(uow.feedback.get(event.entity_id).case_id if event.entity == "feedback"
+                             else event.entity_id)
         due = None
         if case.review_date is not None and not case.closed:
             due = spoken(due_at(core.reference.clocks["finalize"], case.review_date, core.calendar), core.calendar.tz)
@@ -50,7 +55,7 @@ def case_step(headline: str, recipients: Callable[[Any, Any, events.Transitioned
                       region=case.region, state=case.state, actor=event.actor, notes=event.notes, due=due,
                       link=core.link(f"/cases/{case.id}"))
         _queue(uow, event, message(key=_key(event), recipients=recipients(uow, case, event), template="case_step",
-                                   values=values))
+                                   values=values, case_id=case.id))
     return handle
 
 
@@ -61,6 +66,19 @@ def review_sent_to_cb(event: events.Transitioned, *, uow, core) -> None:
                   link=core.link(f"/reviews/{review.id}"))
     _queue(uow, event, message(key=_key(event), recipients=uow.people.emails_with_role(Role.CB_REVIEWER),
                                template="review_to_cb", values=values))
+
+
+def feedback_addressed(event: events.Transitioned, *, uow, core) -> None:
+    """Once every feedback item of a review is addressed, the Children's Bureau's reviewers are told."""
+    item = uow.feedback.get(event.entity_id)
+    if uow.feedback.open_in_review(item.review_id):
+        return
+    review = uow.reviews.get(item.review_id)
+    values = dict(region=review.region, review_month=f"{review.review_month:%Y-%m}", actor=event.actor,
+                  items=uow.feedback.count_in_review(review.id), link=core.link(f"/reviews/{review.id}"))
+    _queue(uow, event, message(key=f"review:{review.id}:feedback-addressed:{item.id}",
+                               recipients=uow.people.emails_with_role(Role.CB_REVIEWER),
+                               template="feedback_addressed", values=values))
 
 
 def review_schedule(event: events.Transitioned, *, uow, core) -> None:
@@ -91,7 +109,8 @@ def concern_step(headline: str, *, to_region: bool):
                       region=concern.region, state=concern.state, actor=event.actor, notes=event.notes,
                       due=spoken(concern.response_due, core.calendar.tz) if concern.awaiting_region else None,
                       link=core.link(f"/concerns/{concern.id}"))
-        _queue(uow, event, message(key=_key(event), recipients=recipients, template="concern_step", values=values))
+        _queue(uow, event, message(key=_key(event), recipients=recipients, template="concern_step", values=values,
+                                   case_id=case.id))
     return handle
 
 
@@ -116,12 +135,16 @@ class Recipients:
         return [*self.with_role(Role.REGIONAL_LEADER, concern.region), concern.notified_by]
 
 
-def deadline_notice(core, recipients: Recipients, *, deadline, step: Step, case,
-                    concern=None) -> tuple[dict, str] | None:
-    """A reminder, overdue notice or escalation of one deadline (of `case`, or of `concern` on `case`), and its
-    headline for the sweep's report; None when nobody is to be told."""
+def deadline_notice(core, recipients: Recipients, *, deadline, step: Step, case, concern=None,
+                    feedback=None) -> tuple[dict, str] | None:
+    """A reminder, overdue notice or escalation of one deadline (of `case`, or of `concern` or CB `feedback` on
+    `case`), and its headline for the sweep's report; None when nobody is to be told."""
     rule = core.reference.clocks[deadline.clock]
-    if concern is not None:
+    if feedback is not None:
+        told = recipients.with_role(Role.TEAM_LEAD)
+        what = f"CB feedback #{feedback.id} on case {case.case_number}"
+        state, link, region = feedback.state, core.link(f"/cases/{case.id}"), case.region
+    elif concern is not None:
         told = recipients.acting_on_concern(concern)
         what = f"Concern #{concern.id} ({core.reference.concern_types[concern.type].label}) on case {case.case_number}"
         state, link, region = concern.state, core.link(f"/concerns/{concern.id}"), concern.region
@@ -134,7 +157,7 @@ def deadline_notice(core, recipients: Recipients, *, deadline, step: Step, case,
     found = message(key=f"deadline:{deadline.id}:{step.name}", recipients=told, template="deadline_notice",
                     values=dict(heading=HEADINGS[step.kind], kind=step.kind.value, what=what, clock_label=rule.label,
                                 due=due, state=state.replace("_", " "), link=link,
-                                subject_tail=f"due {due} (region {region})"))
+                                subject_tail=f"due {due} (region {region})"), case_id=case.id)
     return None if found is None else (found, f"{HEADINGS[step.kind]}: {what}")
 
 
@@ -151,6 +174,12 @@ MESSAGES: dict[type, Callable] = {
                                            lambda uow, c, e: [c.reviewer, c.first_qa]),
     events.QaCompleted: case_step("QA is complete",
                                   lambda uow, c, e: uow.people.emails_with_role(Role.UNIT_SUPERVISOR)),
+    events.ShadowingFeedbackGiven: case_step(
+        "First-level QA's performance feedback after shadowing",
+        lambda uow, c, e: [c.reviewer, *uow.people.emails_with_role(Role.UNIT_SUPERVISOR)]),
+    events.FeedbackReceived: case_step("The Children's Bureau left feedback on a case",
+                                       lambda uow, c, e: uow.people.emails_with_role(Role.TEAM_LEAD)),
+    events.FeedbackAddressed: feedback_addressed,
     events.ReviewSentToCb: review_sent_to_cb,
     events.ReviewScheduled: review_schedule,
     events.RegionNotified: concern_step("A concern needs your region's response", to_region=True),

@@ -49,3 +49,27 @@ def rendered(message) -> Message:
     if message.subject is not None:
         return Message(subject=message.subject, text=message.body_text, html=message.body_html)
     return render(message.template, **json.loads(message.context))
+
+
+def _rewritten_values(value, replace):
+    if isinstance(value, str):
+        return replace(value)
+    if isinstance(value, list):
+        return [_rewritten_values(v, replace) for v in value]
+    if isinstance(value, dict):
+        return {k: _rewritten_values(v, replace) for k, v in value.items()}
+    return value
+
+
+def rewritten(template: str | None, context: str | None, subject: str | None, text: str | None, html: str | None,
+              replace) -> dict[str, str | None]:
+    """A queued or sent message with every text passed through `replace` (a de-identification): its values,
+    and its bodies rendered again from them, so that no form of a name survives HTML escaping."""
+    values = _rewritten_values(json.loads(context), replace) if context else None
+    if subject is not None and template is not None and values is not None:
+        again = render(template, **values)
+        subject, text, html = again.subject, again.text, again.html
+    elif subject is not None:   # queued before templates: only its bodies are known
+        subject, text, html = replace(subject), replace(text), replace(html)
+    return {"context": json.dumps(values) if values is not None else context, "subject": subject, "body_text": text,
+            "body_html": html}

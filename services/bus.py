@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from notifications.messages import MESSAGES
-from services import cases, concerns, deadlines, reviews, sampling
+from services import case_people, cases, concerns, deadlines, deidentify, feedback, reviews, sampling
 from services.core import Core
 from workflow import commands, events
 from workflow.deadlines import CLOCK_EFFECTS
@@ -38,6 +38,11 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     commands.ExtendDraw: sampling.extend_draw,
     commands.ScheduleOnSite: reviews.schedule_onsite,
     commands.RecordPlanningCall: reviews.record_planning_call,
+    commands.AddParticipant: case_people.add_participant,
+    commands.RecordInterview: case_people.record_interview,
+    commands.RecordStaffing: case_people.record_staffing,
+    commands.GiveFeedback: feedback.give,
+    commands.AddressFeedback: feedback.address_item,
 }
 
 #: Each event type's handlers; an event is handled by those of its own type and of every type it derives
@@ -45,7 +50,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
 EVENT_HANDLERS: dict[type, list[Handler]] = {
     events.Transitioned: [record_in_audit],
     events.CaseEvent: [reviews.follow_cases],
-    events.CaseDeidentified: [cases.keep_identity],
+    events.CaseDeidentified: [cases.keep_identity, deidentify.deidentify],
     events.CaseEliminated: [sampling.replace_eliminated],
 }
 # Clocks before messages, so a message can name the deadline its event just started.

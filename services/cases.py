@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ _OPEN_REVIEW = {ReviewState.PLANNED, ReviewState.SAMPLING, ReviewState.IN_REVIEW
 def get_case(uow, *, case_id: int, viewer: Actor) -> CaseReview:
     """The case, or NotFound when it does not exist or lies outside the viewer's region."""
     case = uow.cases.get(case_id)
-    if case is None or not viewer.sees(case.region):
+    if case is None or not viewer.sees_case(case.region, case.state):
         raise NotFound(f"no case {case_id}")
     return case
 
@@ -66,12 +66,14 @@ def fire(command: FireCaseTrigger, *, uow, core: Core) -> CaseReview:
     """Apply one trigger to a case; the case as now stored. The UPDATE itself checks the version too,
     so a concurrent change is refused even after this check."""
     found = uow.cases.get_with_review(command.case_id)
-    if found is None or not command.actor.sees(found[0].region):
+    if found is None or not command.actor.sees_case(found[0].region, found[0].state):
         raise NotFound(f"no case {command.case_id}")
     case, review = found
     if command.version is not None and command.version != case.version:
         raise StaleVersion(command.version, case.version)
     ctx = case_context(core, uow, review.review_month, fields=command.fields, now=command.at)
+    if command.trigger == "finalize":
+        ctx = replace(ctx, unaddressed_feedback=uow.feedback.open_counts([case.id]).get(case.id, 0))
     CASE_LIFECYCLE.fire(case, command.trigger, actor=command.actor, fields=command.fields, ctx=ctx, now=command.at)
     uow.cases.save(case)
     return case

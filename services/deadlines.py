@@ -65,16 +65,20 @@ def sweep_batch(command: SweepDeadlines, *, uow, core: Core) -> SweptBatch:
     rows = uow.deadlines.claim_due(now=command.at, limit=command.batch, skip=command.skip)
     done = SweptBatch(claimed=len(rows))
     concerns = uow.concerns.get_many(r.entity_id for r in rows if r.entity == "concern")
+    feedback = uow.feedback.get_many(r.entity_id for r in rows if r.entity == "feedback")
     cases = uow.cases.get_many({r.entity_id for r in rows if r.entity == "case"}
-                               | {c.case_id for c in concerns.values()})
+                               | {c.case_id for c in concerns.values()} | {f.case_id for f in feedback.values()})
     recipients, messages, moves = Recipients(uow), [], []
     for row in rows:
         try:
             outcome = check(core.reference.clocks[row.clock], row.due_at, row.cursor, command.at)
             if outcome.send is not None:
                 concern = concerns.get(row.entity_id) if row.entity == "concern" else None
-                case = cases[concern.case_id if concern is not None else row.entity_id]
-                notice = deadline_notice(core, recipients, deadline=row, step=outcome.send, case=case, concern=concern)
+                item = feedback.get(row.entity_id) if row.entity == "feedback" else None
+                about = concern or item
+                case = cases[about.case_id if about is not None else row.entity_id]
+                notice = deadline_notice(core, recipients, deadline=row, step=outcome.send, case=case, concern=concern,
+                                         feedback=item)
                 if notice is None:
                     log.warning("deadline %s: nobody to notify (%s)", row.id, outcome.send.name)
                 else:

@@ -11,13 +11,15 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    url_for)
 from flask_login import current_user, login_required, login_user
 
-from services import cases, concerns, people, reviews, sampling
+from services import case_people, cases, concerns, people, reviews, sampling
 from services.bus import execute
 from services.login import Throttled, log_in
 from web.auth import core, end_session, for_login, roles_required
 from web.diagrams import lifecycle_svg
 from workflow.case_lifecycle import CASE_LIFECYCLE
-from workflow.commands import (DrawSample, ExtendDraw, FireCaseTrigger, FireConcernTrigger, Kind, RaiseConcern,
+from workflow.case_people import LOCATIONS, STATUSES, labels_of
+from workflow.commands import (AddParticipant, AddressFeedback, GiveFeedback, RecordInterview, RecordStaffing,
+                               DrawSample, ExtendDraw, FireCaseTrigger, FireConcernTrigger, Kind, RaiseConcern,
                                RecordPlanningCall, ScheduleOnSite)
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE
 from workflow.errors import DomainError
@@ -232,11 +234,89 @@ def case_page(case_id: int):
         mine = cases.options(c, case, viewer).mine
         choices = _choices(uow, mine, case)
         identity = cases.original_identity(uow, case=case, viewer=viewer)
+        people, interviews, owed = case_people.people_of(uow, c, case_id=case.id, viewer=viewer)
+        staffing = uow.case_people.staffing(case.id)
+        feedback_items = uow.feedback.of_case(case.id)
+    rules = c.reference.case_people
+    returned = next((h for h in reversed(history) if h.trigger in ("return_to_reviewer", "request_corrections")),
+                    None) if case.returned_by else None
     return render_template(
         "case.html", case=case, history=history, concerns=open_concerns, clocks=clocks,
         mine=mine, fields=CASE_LIFECYCLE.fields, choices=choices, diagram=lifecycle_svg(CASE_LIFECYCLE, case.state),
         reasons=c.reference.elimination_reasons, concern_types=c.reference.concern_types, identity=identity,
-        case_masked=viewer.sees_masked)
+        case_masked=viewer.sees_masked, people=people, labels=labels_of(people, rules), owed=owed,
+        interviews={p.id: [i for i in interviews if i.participant_id == p.id] for p in people}, rules=rules,
+        staffing=staffing, feedback=feedback_items, returned=returned, statuses=STATUSES, locations=LOCATIONS,
+        records_people=(viewer.has(Role.TEAM_LEAD) or viewer.email == case.reviewer
+                        or (viewer.has(Role.SITE_COORDINATOR) and viewer.region == case.region))
+        and case.state not in ("finalized", "deidentified", "eliminated"))
+
+
+def _on_case(case_id: int, command, done: str):
+    """Run a command the case page's forms send; back to the case, saying what happened or why not."""
+    try:
+        execute(core(), command)
+        flash(done, "ok")
+    except DomainError as error:
+        if error.code == "not_found":
+            raise
+        flash(_explain(error), "error")
+    return redirect(url_for(".case_page", case_id=case_id))
+
+
+def _when(value: str) -> datetime | None:
+    """A datetime-local field, in the agency's time zone."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=core().calendar.tz) if value else None
+    except ValueError:
+        return None
+
+
+@blueprint.post("/cases/<id:case_id>/participants")
+@login_required
+def participant_add(case_id: int):
+    return _on_case(case_id, AddParticipant(case_id=case_id, name=request.form.get("name", ""),
+                                            role=request.form.get("role", ""), actor=current_user.actor,
+                                            at=core().now()), "Participant added.")
+
+
+@blueprint.post("/cases/<id:case_id>/interviews")
+@login_required
+def interview_record(case_id: int):
+    form = request.form
+    return _on_case(case_id, RecordInterview(
+        case_id=case_id, participant_id=form.get("participant_id", type=int), status=form.get("status", ""),
+        scheduled_for=_when(form.get("scheduled_for", "")), location=form.get("location") or None,
+        exception=form.get("exception") or None, notes=form.get("notes") or None, actor=current_user.actor,
+        at=core().now()), "Interview recorded.")
+
+
+@blueprint.post("/cases/<id:case_id>/staffing")
+@login_required
+def staffing_record(case_id: int):
+    form = request.form
+    try:
+        held_on = date.fromisoformat(form.get("held_on", ""))
+    except ValueError:
+        flash("Not done — held on: a date (YYYY-MM-DD)", "error")
+        return redirect(url_for(".case_page", case_id=case_id))
+    return _on_case(case_id, RecordStaffing(case_id=case_id, kind=form.get("kind", ""), held_on=held_on,
+                                            hours=form.get("hours", type=float), notes=form.get("notes") or None,
+                                            actor=current_user.actor, at=core().now()), "Recorded.")
+
+
+@blueprint.post("/cases/<id:case_id>/feedback")
+@login_required
+def feedback_give(case_id: int):
+    return _on_case(case_id, GiveFeedback(case_id=case_id, text=request.form.get("text", ""),
+                                          actor=current_user.actor, at=core().now()), "Feedback recorded.")
+
+
+@blueprint.post("/cases/<id:case_id>/feedback/<id:feedback_id>")
+@login_required
+def feedback_address(case_id: int, feedback_id: int):
+    return _on_case(case_id, AddressFeedback(feedback_id=feedback_id, resolution=request.form.get("resolution", ""),
+                                             actor=current_user.actor, at=core().now()), "Feedback addressed.")
 
 
 def _form_fields(lifecycle, trigger: str) -> dict:

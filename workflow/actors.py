@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 
 from workflow.roles import REGION_SCOPED, Role
 
+#: The case states a Children's Bureau reviewer sees.
+OVERSEEN_STATES = frozenset({"cb_oversight", "finalized", "deidentified"})
+
 SYSTEM = "system"
 
 
@@ -28,6 +31,14 @@ class Actor:
 
     def sees(self, region: str) -> bool:
         return self.scope in (None, region)
+
+    @property
+    def only_oversees(self) -> bool:
+        """Children's Bureau reviewers (and nothing else) see cases only from secondary oversight on."""
+        return self.roles == {Role.CB_REVIEWER}
+
+    def sees_case(self, region: str, state: str) -> bool:
+        return self.sees(region) and (not self.only_oversees or state in OVERSEEN_STATES)
 
     @property
     def sees_masked(self) -> bool:

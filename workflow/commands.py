@@ -228,6 +228,56 @@ class RecordPlanningCall(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AddParticipant(Command):
+    """A person of a case (team lead, or the case's reviewer, until the case is finalized)."""
+
+    case_id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordInterview(Command):
+    """A step of a participant's interview: scheduled (when, where), held, or an acceptable exception."""
+
+    case_id: int
+    participant_id: int
+    status: str
+    scheduled_for: datetime | None = None
+    location: str | None = None
+    exception: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordStaffing(Command):
+    """First-level QA's peer staffing with the reviewer (`staffing`), or its shadowing of the interviews with
+    the written performance feedback that follows (`shadowing`: `hours`, `notes` the feedback)."""
+
+    case_id: int
+    kind: str
+    held_on: date
+    hours: float | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveFeedback(Command):
+    """A Children's Bureau reviewer's feedback item on a case in secondary oversight."""
+
+    case_id: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddressFeedback(Command):
+    """A team lead says what was changed for a CB feedback item."""
+
+    feedback_id: int
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SweepDeadlines:
     """Record the notices due at `at` for one batch of deadlines (those in `skip` aside)."""
 

@@ -101,6 +101,8 @@ CLOCK_EFFECTS: dict[type, tuple[Start | Stop, ...]] = {
     events.RegionNotified: (Start(RESPONSE),),
     events.MoreRequested: (Stop(RESPONSE), Start(RESPONSE)),
     events.ConcernResponded: (Stop(RESPONSE),),
+    events.FeedbackReceived: (Start("cb_feedback"),),
+    events.FeedbackAddressed: (Stop("cb_feedback"),),
 }
 
 #: Who must act on a case, by its state: an assignee field, or the team leads.

@@ -37,6 +37,18 @@ class CorrectionsRequested(CaseEvent): pass
 class QaCompleted(CaseEvent): pass
 class CaseFinalized(CaseEvent): pass
 class CaseDeidentified(CaseEvent): pass
+# steps of a case's review that leave its state as it is (each its own row: the case's version stays)
+class CaseRecorded(CaseEvent): pass
+class ParticipantAdded(CaseRecorded): pass
+class InterviewRecorded(CaseRecorded): pass
+class StaffingRecorded(CaseRecorded): pass
+class ShadowingFeedbackGiven(CaseRecorded): pass
+
+
+# The Children's Bureau's feedback on a case
+class FeedbackEvent(Transitioned): pass
+class FeedbackReceived(FeedbackEvent): pass
+class FeedbackAddressed(FeedbackEvent): pass
 
 
 # Regional review lifecycle

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from workflow.case_people import InterviewRules, Requirement
 from workflow.clocks import AgencyCalendar, ClockRule, Unit, parse_offset
 from workflow.roles import Role
 
@@ -40,6 +41,7 @@ class Reference:
     clocks: dict[str, ClockRule]
     holidays: frozenset[date]
     concern_types: dict[str, ConcernType]
+    case_people: InterviewRules
 
     def agency_calendar(self, timezone: str) -> AgencyCalendar:
         return AgencyCalendar(ZoneInfo(timezone), self.holidays)
@@ -51,6 +53,19 @@ class Reference:
 def _read(folder: Path, name: str) -> dict:
     with (folder / name).open("rb") as f:
         return tomllib.load(f)
+
+
+def _case_people(people: dict) -> InterviewRules:
+    roles = dict(people["roles"])
+    required = {case_type: tuple(Requirement(r["what"], tuple(r["roles"]), bool(r["each"]), bool(r["needed"]))
+                                 for r in rows) for case_type, rows in people["required"].items()}
+    for case_type, rows in required.items():
+        for requirement in rows:
+            if unknown := set(requirement.roles) - set(roles):
+                raise ValueError(f"case_people.toml: required.{case_type} names unknown roles {sorted(unknown)}")
+    return InterviewRules(roles=roles, required=required, acceptable=dict(people["exceptions"]["acceptable"]),
+                          refused=dict(people["exceptions"]["refused"]),
+                          common_words=frozenset(people.get("names", {}).get("common_words", [])))
 
 
 def load_reference(folder: Path) -> Reference:
@@ -92,4 +107,5 @@ def load_reference(folder: Path) -> Reference:
         clocks=rules,
         holidays=frozenset(date.fromisoformat(d) for d in clocks.get("holidays", {}).get("dates", [])),
         concern_types=types,
+        case_people=_case_people(_read(folder, "case_people.toml")),
     )

@@ -15,7 +15,7 @@ from alembic import command
 
 from models.audit import GENESIS, content_of, hash_of
 from models.database import alembic_config, make_engine
-from models.tables import AuditRecord
+from models.tables import AuditRecord, AuditText
 from scheduler.sweep import sweep
 from services import audit
 from services.bus import handle
@@ -38,7 +38,7 @@ def history(core, staff):
 
 
 @pytest.mark.parametrize("statement", [
-    "UPDATE audit_records SET notes = 'rewritten' WHERE id = {id}",
+    "UPDATE audit_records SET to_state = 'rewritten' WHERE id = {id}",
     "UPDATE audit_records SET actor = 'someone@else.test'",
     "DELETE FROM audit_records WHERE id = {id}",
     "DELETE FROM audit_records",
@@ -54,7 +54,7 @@ def test_audit_rows_cannot_be_changed_or_removed_through_sql(core, history, stat
 def test_truncate_is_refused_on_postgresql(pg_core):
     new_review(pg_core, Staff(pg_core).lead)
     with pytest.raises(DatabaseError, match="append-only"), pg_core.engine.begin() as connection:
-        connection.execute(text("TRUNCATE audit_records"))
+        connection.execute(text("TRUNCATE audit_records CASCADE"))
 
 
 def cli(database_url, *args):
@@ -74,6 +74,10 @@ def without_guard(core, database_url, statement):
     with core.engine.begin() as connection:
         for part in drop.split("; "):
             connection.execute(text(part))
+        if statement.startswith("DELETE FROM audit_records"):   # their notes beside them go too
+            where = statement.removeprefix("DELETE FROM audit_records")
+            connection.execute(text(f"DELETE FROM audit_texts WHERE record_id IN "
+                                    f"(SELECT id FROM audit_records{where})"))
         connection.execute(text(statement))
 
 
@@ -85,10 +89,24 @@ def test_an_intact_chain_verifies(core, history, database_url):
 
 def test_a_record_changed_by_hand_breaks_the_chain_at_that_record(core, history, database_url):
     target = history[2]
-    without_guard(core, database_url, f"UPDATE audit_records SET notes = 'nothing to see' WHERE id = {target.id}")
+    without_guard(core, database_url, f"UPDATE audit_records SET actor = 'nobody@qa.test' WHERE id = {target.id}")
     result = verify(database_url)
     assert result.exit_code == 1
     assert f"BROKEN at record {target.id}" in result.output and "changed" in result.output
+
+
+def test_notes_changed_beside_their_record_break_the_chain_at_that_record(core, history, database_url):
+    """The notes live beside the append-only record (de-identification may redact them, recorded); a change
+    by hand, or their removal, is caught at the record they belong to."""
+    with core.engine.begin() as connection:
+        noted = connection.execute(text("SELECT record_id FROM audit_texts ORDER BY record_id")).scalars().all()
+        connection.execute(text(f"UPDATE audit_texts SET notes = 'nothing to see' WHERE record_id = {noted[0]}"))
+        connection.execute(text(f"DELETE FROM audit_texts WHERE record_id = {noted[-1]}"))
+    result = verify(database_url)
+    assert result.exit_code == 1 and f"BROKEN at record {noted[0]}" in result.output
+    with core.engine.begin() as connection:
+        connection.execute(text(f"DELETE FROM audit_texts WHERE record_id = {noted[0]}"))
+    assert f"BROKEN at record {noted[0]}" in verify(database_url).output
 
 
 def test_a_record_removed_by_hand_breaks_the_chain_at_the_next(core, history, database_url):
@@ -100,8 +118,8 @@ def test_a_record_removed_by_hand_breaks_the_chain_at_the_next(core, history, da
 
 def test_a_rehashed_forgery_is_still_caught_by_the_next_link(core, history, database_url):
     """Recomputing the forged record's own hash does not help: the next record points at the old one."""
-    forged = history[1]
-    forged.actor = "intruder@qa.test"
+    with core.uow(write=False) as uow:
+        forged = uow.views.audit(limit=2)[1]._replace(actor="intruder@qa.test")
     new_hash = hash_of(core.audit_key, forged)
     without_guard(core, database_url, f"UPDATE audit_records SET actor = 'intruder@qa.test', "
                                       f"record_hash = '{new_hash}' WHERE id = {forged.id}")
@@ -113,10 +131,12 @@ def rehash_everything(core, database_url, digest):
     """What someone holding only the database can do: rewrite every record's hashes with `digest`."""
     with stored(core) as session:
         records = session.exec(select(AuditRecord).order_by(AuditRecord.id)).all()
+        notes = dict(session.exec(select(AuditText.record_id, AuditText.notes)).all())
     prev, statements = GENESIS, []
     for record in records:
         values = {name: getattr(record, name) for name in ("entity", "entity_id", "from_state", "to_state",
-                                                           "trigger", "actor", "at", "notes")}
+                                                           "trigger", "actor", "at")}
+        values["notes"] = notes.get(record.id)
         new = digest(content_of(prev_hash=prev, **values))
         statements.append(f"UPDATE audit_records SET prev_hash = '{prev}', record_hash = '{new}' "
                           f"WHERE id = {record.id}")
@@ -234,7 +254,7 @@ def test_on_postgresql_the_app_role_appends_to_the_trail_and_can_do_nothing_else
         staff = Staff(core)
         new_review(core, staff.lead)                       # the service works, and appends to the trail
         assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
-        for statement in ("UPDATE audit_records SET notes = 'x'", "DELETE FROM audit_records",
+        for statement in ("UPDATE audit_records SET actor = 'x'", "DELETE FROM audit_records",
                           "ALTER TABLE audit_records DISABLE TRIGGER audit_records_no_change",
                           "TRUNCATE audit_records"):
             with pytest.raises(DatabaseError, match="permission denied|must be owner"), core.engine.begin() as c:

@@ -180,3 +180,40 @@ def test_a_sqlite_writer_gives_up_when_the_lock_stays_taken(sqlite_url):
         _begin_immediate(waiter, wait=0.05)
     assert not waiter.in_transaction
     holder.execute("ROLLBACK")
+
+
+@pytest.mark.postgres
+def test_the_last_two_cases_completing_qa_at_once_send_their_review_to_cb_exactly_once(pg_core, monkeypatch):
+    """Each transaction has moved its own case before it looks at the others. Were they not ordered, both
+    would see the other's case still in second-level QA and the review would never move; the audit chain's
+    lock, taken when the case's record is appended (before the review follows), orders them: the second
+    sees the first's case committed. The test holds the first back at that moment to make the race real."""
+    from models.repositories import CaseRepository
+    from models.tables import OutboxMessage, ReviewRow
+    staff = Staff(pg_core)
+    review_id, case_ids = new_review(pg_core, staff.lead, cases_count=2)
+    steps = [("screen", staff.lead, {}), ("assign", staff.lead, staff.assignment()),
+             ("submit_review", staff.reviewer, {"review_date": NOW.date()}), ("submit_first_qa", staff.reviewer, {}),
+             ("pass_first_qa", staff.qa1, {})]
+    for case_id in case_ids:
+        for trigger, actor, fields in steps:
+            attempt(pg_core, case_id, trigger, actor, None, **fields)
+    both_moved = threading.Barrier(2, timeout=1.5)
+    reading = CaseRepository.states_in_review
+
+    def after_the_other(self, review):
+        try:
+            both_moved.wait()          # the second one only arrives once the first has committed
+        except threading.BrokenBarrierError:
+            pass
+        return reading(self, review)
+
+    monkeypatch.setattr(CaseRepository, "states_in_review", after_the_other)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda case_id: attempt(pg_core, case_id, "complete_qa", staff.qa2, None), case_ids))
+    with stored(pg_core) as session:
+        assert session.get(ReviewRow, review_id).state == "cb_oversight"
+        to_cb = session.exec(select(OutboxMessage).where(OutboxMessage.template == "review_to_cb")).all()
+        moves = session.exec(select(AuditRecord).where(AuditRecord.entity == "review",
+                                                       AuditRecord.trigger == "send_to_cb")).all()
+    assert len(to_cb) == 1 and len(moves) == 1

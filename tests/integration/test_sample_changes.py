@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from models.tables import AuditRecord, OutboxMessage
+from models.tables import OutboxMessage
 from tests.integration.conftest import Staff, stored
 from tests.integration import test_sampling
 from tests.integration.test_sampling import FC, drawn_review, eliminate, foster_care_rows, run, write
@@ -13,10 +13,8 @@ app = test_sampling.app   # the served app of the sampling tests (a fixture)
 
 
 def audit_of(app, review_id):
-    with stored(app.extensions["qareview"]) as session:
-        return session.exec(select(AuditRecord).where(AuditRecord.entity == "review",
-                                                      AuditRecord.entity_id == review_id)
-                            .order_by(AuditRecord.id)).all()
+    with app.extensions["qareview"].uow(write=False) as uow:
+        return uow.views.audit(entity="review", entity_id=review_id, limit=1000)
 
 
 def test_a_sample_nobody_has_screened_is_drawn_again_and_the_one_it_replaces_is_kept(app, tmp_path):

@@ -300,3 +300,80 @@ class SupersededSampleSchema(Schema):
     drawn_by = fields.String()
     drawn_at = fields.DateTime(ISO)
     superseded_at = fields.DateTime(ISO)
+
+
+class ParticipantCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    role = fields.String(required=True, validate=validate.Length(max=32),
+                         metadata={"description": "target_child, child, mother, father, caregiver, foster_parent, "
+                                                  "caseworker, caseworker_supervisor, guardian_ad_litem, "
+                                                  "service_provider, relative, other"})
+
+
+class ParticipantReadSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+
+
+class InterviewCreateSchema(Schema):
+    participant_id = Id(required=True, strict=True)
+    status = fields.String(required=True, validate=validate.OneOf(["scheduled", "held", "exception"]))
+    scheduled_for = fields.AwareDateTime(ISO, allow_none=True, default_timezone=UTC,
+                                         metadata={"description": "when (required for a scheduled interview)"})
+    location = fields.String(allow_none=True, validate=validate.OneOf(["home", "office", "phone", "other"]))
+    exception = fields.String(allow_none=True, validate=validate.Length(max=48),
+                              metadata={"description": "an acceptable exception's code (status exception)"})
+    notes = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
+
+
+class InterviewReadSchema(Schema):
+    id = fields.Integer()
+    participant_id = fields.Integer()
+    role = fields.String()
+    status = fields.String()
+    scheduled_for = fields.DateTime(ISO, allow_none=True)
+    location = fields.String(allow_none=True)
+    exception = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+
+
+class StaffingCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["staffing", "shadowing"]))
+    held_on = fields.Date(required=True)
+    hours = fields.Float(allow_none=True, validate=validate.Range(min=0, max=24, min_inclusive=False),
+                         metadata={"description": "the shadowing time (shadowing)"})
+    notes = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX),
+                          metadata={"description": "notes; after shadowing, the written performance feedback"})
+
+
+class StaffingReadSchema(Schema):
+    id = fields.Integer()
+
+
+class FeedbackCreateSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+
+
+class FeedbackAddressSchema(Schema):
+    resolution = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX),
+                               metadata={"description": "what was changed"})
+
+
+class FeedbackReadSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    text = fields.String()
+    state = fields.String(metadata={"enum": ["open", "addressed"]})
+    due = fields.DateTime(ISO)
+    received_by = fields.String()
+    received_at = fields.DateTime(ISO)
+    resolution = fields.String(allow_none=True)
+    addressed_by = fields.String(allow_none=True)
+    addressed_at = fields.DateTime(ISO, allow_none=True)
+    version = fields.Integer()
+
+
+class IdentityReadSchema(Schema):
+    identifier = fields.String()
+    case_number = fields.String(metadata={"description": "the case number it had before de-identification"})

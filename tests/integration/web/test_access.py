@@ -54,10 +54,11 @@ MATRIX = [
     ("POST", "/api/v1/reviews", {"region": "5E", "review_month": "2027-01", "kind": "baseline"},
      {"lead": 201}, 403),
     ("POST", "/api/v1/concerns", {"case_id": "{case}", "type": "runaway", "description": "d"},
-     {"lead": 201, "reviewer": 201, "leader_2e": 404}, 403),
-    ("POST", "/api/v1/cases/{case}/transitions", {"trigger": "screen", "version": 1}, {"lead": 200, "leader_2e": 404},
-     403),
-    ("GET", "/api/v1/cases/{case}", None, {"leader_2e": 404}, 200),
+     {"lead": 201, "reviewer": 201, "leader_2e": 404, "cb": 404}, 403),
+    ("POST", "/api/v1/cases/{case}/transitions", {"trigger": "screen", "version": 1},
+     {"lead": 200, "leader_2e": 404, "cb": 404}, 403),
+    ("GET", "/api/v1/cases/{case}", None, {"leader_2e": 404, "cb": 404}, 200),   # CB: only from cb_oversight on
+    ("GET", "/api/v1/cases/{case}/identity", None, {"lead": 404}, 403),          # not de-identified yet
     ("POST", "/api/v1/reviews/{review}/cases", {"case_type": "in_home", "case_number": "IH-9"},
      {"lead": 201, "leader_2e": 404}, 403),
     ("GET", "/audit", None, {"auditor": 200, "admin": 200}, 403),

@@ -36,7 +36,7 @@ def api(database_url):
 
 
 def operations(app, unit):
-    ids = {"case_id": unit.cases_3n[0], "concern_id": unit.concern_3n, "review_id": unit.review_3n}
+    ids = {"case_id": unit.cases_3n[0], "concern_id": unit.concern_3n, "review_id": unit.review_3n, "feedback_id": 1}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1") and "openapi" not in rule.rule:
             path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
@@ -83,7 +83,7 @@ def test_no_form_and_no_query_string_gives_a_500_on_any_page(pages):
     client = app.test_client()
     assert client.post("/login", data={"email": "lead@qa.test", "password": "correct horse"}).status_code == 302
     ids = {"case_id": unit.cases_3n[0], "concern_id": unit.concern_3n, "review_id": unit.review_3n,
-           "filename": "app.css", "conflict_id": 1}
+           "filename": "app.css", "conflict_id": 1, "feedback_id": 1}
     seen = [(method, re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule))
             for rule in app.url_map.iter_rules() if not rule.rule.startswith(("/api/", "/logout"))
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
