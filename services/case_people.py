@@ -99,6 +99,12 @@ def record_staffing(command: RecordStaffing, *, uow, core: Core) -> int:
     return staffing_id
 
 
+def still_open(uow, core: Core, case: CaseReview) -> list[str]:
+    """The case's required interviews still open: `submit_review` warns of them, never refuses."""
+    return open_interviews(case.case_type, uow.case_people.participants(case.id),
+                           uow.case_people.interviews(case.id), core.reference.case_people)
+
+
 def people_of(uow, core: Core, *, case_id: int, viewer) -> tuple[list[Participant], list[Interview], list[str]]:
     """The case's people, their interviews, and the required interviews still open."""
     case = cases.get_case(uow, case_id=case_id, viewer=viewer)

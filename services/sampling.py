@@ -204,10 +204,19 @@ def extend_draw(command: ExtendDraw, *, uow, core: Core) -> list[Entry]:
 
 
 def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
-    """The review's sample and its entries, or None while none is drawn."""
+    """The review's sample and its entries, or None while none is drawn. Once a case is de-identified, its
+    entry names it by its new identifier for everyone but the team leads (who may read the map anyway)."""
     review = reviews.visible_review(uow, review_id=review_id, viewer=viewer)
     sample = uow.views.sample(review.id)
-    return None if sample is None else (sample, uow.views.sample_entries(sample.id))
+    if sample is None:
+        return None
+    entries = uow.views.sample_entries(sample.id)
+    if not viewer.has(Role.TEAM_LEAD):
+        hidden = {i: c for i, c in uow.cases.get_many(e.case_id for e in entries if e.case_id).items()
+                  if c.deidentified_at is not None}
+        entries = [e._replace(case_number=hidden[e.case_id].case_number, child_id=None, worker=None)
+                   if e.case_id in hidden else e for e in entries]
+    return sample, entries
 
 
 def as_drawn(entries) -> list[Entry]:

@@ -358,7 +358,14 @@ def _fire(command: type, lifecycle, page: str, **ids):
 @blueprint.post("/cases/<id:case_id>/fire")
 @login_required
 def case_fire(case_id: int):
-    return _fire(FireCaseTrigger, CASE_LIFECYCLE, ".case_page", case_id=case_id)
+    answer = _fire(FireCaseTrigger, CASE_LIFECYCLE, ".case_page", case_id=case_id)
+    if request.form.get("trigger") == "submit_review":
+        with core().uow(write=False) as uow:
+            case = cases.get_case(uow, case_id=case_id, viewer=current_user.actor)
+            owed = case_people.still_open(uow, core(), case) if case.state == "reviewed" else []
+        if owed:
+            flash("Submitted — but required interviews are still open: " + "; ".join(owed), "error")
+    return answer
 
 
 def _explain(error: DomainError) -> str:

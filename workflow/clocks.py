@@ -34,6 +34,8 @@ class ClockRule:
     overdue: tuple[timedelta, ...] = ()
     escalate_to: tuple[str, ...] = ()
     label: str = ""
+    #: The case trigger the sweep fires by itself once the clock is due (None: people act, the sweep reminds).
+    fires: str | None = None
 
 
 @dataclass(frozen=True)

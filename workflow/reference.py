@@ -87,6 +87,7 @@ def load_reference(folder: Path) -> Reference:
             overdue=tuple(parse_offset(o) for o in c.get("overdue", [])),
             escalate_to=tuple(Role(r) for r in c.get("escalate_to", [])),
             label=c.get("label", name.replace("_", " ")),
+            fires=c.get("fires"),
         )
         for name, c in clocks["clocks"].items()
     }

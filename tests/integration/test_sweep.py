@@ -73,6 +73,29 @@ def test_submitting_a_review_starts_the_finalize_clock_and_finalizing_hands_over
     assert deidentify.due_at == end_of_day(2026, 12, 15)
 
 
+def test_when_configured_the_sweep_deidentifies_a_finalized_case_by_itself_on_its_due_date(core, staff):
+    from dataclasses import replace
+    core.reference.clocks["deidentify"] = replace(core.reference.clocks["deidentify"], fires="deidentify")
+    case_id = reviewed_case(core, staff)
+    for trigger, who in [("submit_first_qa", "reviewer"), ("pass_first_qa", "qa1"), ("complete_qa", "qa2"),
+                         ("finalize", "lead")]:
+        fire(core, case_id, trigger, getattr(staff, who), NOW)
+    due = end_of_day(2026, 12, 4)                     # 14 days from 20 November
+    sweep(core, now=due)
+    with stored(core) as session:
+        assert session.get(CaseRow, case_id).state == "finalized"
+    sweep(core, now=due + timedelta(seconds=1))
+    with stored(core) as session:
+        case = session.get(CaseRow, case_id)
+    assert case.state == "deidentified" and case.case_number != "FC-000"
+    with core.uow(write=False) as uow:
+        done = uow.views.audit(entity="case", entity_id=case_id, trigger="deidentify", limit=5)
+    assert [r.actor for r in done] == ["system"]
+    assert [d.stopped_at is not None for d in deadlines(core, entity="case", entity_id=case_id)] == [True, True]
+    told = notices(core)                              # the reminder before, no overdue notice for what is done
+    assert [n.subject.split(":")[0] for n in told] == ["Reminder"] and case.case_number in told[0].subject
+
+
 def test_eliminating_a_case_stops_its_clocks(core, staff):
     case_id = reviewed_case(core, staff)
     with stored(core) as session:   # an assigned case may be eliminated; put this one back to assigned

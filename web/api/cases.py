@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from services import cases, sampling
+from services import case_people, cases, sampling
 from services.bus import execute
 from web.api.common import after_cursor, caller, core, login_required, page, trigger_fields
 from web.api.schemas import (CaseQuerySchema, CaseReadSchema, HistoryItemSchema, PageQuerySchema,
@@ -74,6 +74,9 @@ def fire(body, case_id):
     """Fire a trigger: 409 if the state does not offer it (or `version` is stale), 403 if not yours."""
     case = execute(core(), FireCaseTrigger(case_id=case_id, trigger=body["trigger"], actor=caller(), at=core().now(),
                                            fields=trigger_fields(body), version=body["version"]))
+    if body["trigger"] == "submit_review":
+        with core().uow(write=False) as uow:
+            return present(case) | {"warnings": case_people.still_open(uow, core(), case)}
     return present_one(case) if case.state == CaseState.ELIMINATED else present(case)
 
 

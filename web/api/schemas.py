@@ -93,6 +93,8 @@ class CaseReadSchema(Schema):
     deadlines = fields.Nested(DeadlinesSchema)
     replacement = fields.Nested(ReplacementSchema, allow_none=True,
                                 metadata={"description": "for an eliminated case that was drawn: what replaced it"})
+    warnings = fields.List(fields.String(), metadata={
+        "description": "after submit_review: the required interviews still open (a warning, not a refusal)"})
 
 
 class CaseQuerySchema(PageQuerySchema):
