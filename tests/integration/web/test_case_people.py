@@ -137,8 +137,9 @@ def test_the_cb_sees_a_case_from_oversight_on_and_finalizing_waits_for_its_feedb
 def test_submitting_a_review_with_interviews_open_warns_and_does_not_refuse(app, unit, client_as):
     lead, case_id = client_as("lead"), unit.cases_3n[0]
     child = lead.post(f"/api/v1/cases/{case_id}/participants", json={"name": "Ana Díaz", "role": "target_child"}).json
-    lead.post(f"/api/v1/cases/{case_id}/interviews", json={"participant_id": child["id"], "status": "scheduled",
-                                                           "scheduled_for": "2026-11-17T10:00:00Z", "location": "phone"})
+    lead.post(f"/api/v1/cases/{case_id}/interviews",
+              json={"participant_id": child["id"], "status": "scheduled", "scheduled_for": "2026-11-17T10:00:00Z",
+                    "location": "phone"})
     assert fire(lead, case_id, "assign", reviewer="reviewer@qa.test", first_qa="qa1@qa.test",
                 second_qa="qa2@qa.test").status_code == 200
     submitted = fire(client_as("reviewer"), case_id, "submit_review", review_date="2026-11-18")
