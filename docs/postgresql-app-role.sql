@@ -9,3 +9,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO qareview_
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO qareview_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_records FROM qareview_app;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM qareview_app;
+-- The audit records' notes live beside them: a recorded de-identification rewrites them (UPDATE), but
+-- none is ever removed; `qareview audit verify` catches any change that was not such a redaction.
+REVOKE DELETE, TRUNCATE ON audit_texts FROM qareview_app;

@@ -264,3 +264,42 @@ def test_on_postgresql_the_app_role_appends_to_the_trail_and_can_do_nothing_else
         with psycopg.connect(f"{base}/{database}", autocommit=True) as owner:
             owner.execute(f"DROP OWNED BY {role}")
             owner.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def redacted_history(core, history):
+    """The history with its first noted record's names redacted, as a de-identification records it."""
+    from workflow.events import Transitioned
+    with core.uow() as uow:
+        noted = [r for r in uow.views.audit(limit=100) if r.notes]
+        target = noted[0]
+        by = uow.audit.redact({target.id: "(redacted)"}, Transitioned(
+            entity="case", entity_id=target.entity_id, trigger="redact_names", source="x", dest="x",
+            actor="lead@qa.test", at=NOW, notes="names replaced"))
+        uow.commit()
+    return target.id, by
+
+
+def test_a_recorded_redaction_verifies_and_says_what_it_redacted(core, history, database_url):
+    target, by = redacted_history(core, history)
+    result = verify(database_url)
+    assert result.exit_code == 0, result.output
+    with core.uow(write=False) as uow:
+        records = {r.id: r for r in uow.views.audit(limit=100)}
+    assert records[target].notes == "(redacted)" and records[target].redacted_in == by
+    assert records[by].trigger == "redact_names" and records[by].notes.endswith(f"audit records {target}")
+
+
+@pytest.mark.parametrize("tamper", [
+    "UPDATE audit_texts SET notes = 'something else' WHERE record_id = {target}",      # the redacted text edited
+    "UPDATE audit_texts SET redacted_in = NULL, sealed_hash = NULL WHERE record_id = {target}",   # hidden
+    "UPDATE audit_texts SET redacted_in = {by}, sealed_hash = (SELECT sealed_hash FROM audit_texts "
+    "WHERE record_id = {target}), notes = 'x' WHERE record_id = {other}",              # claimed for another record
+])
+def test_a_redaction_changed_by_hand_breaks_the_chain(core, history, database_url, tamper):
+    target, by = redacted_history(core, history)
+    with core.engine.begin() as connection:
+        other = connection.execute(text(f"SELECT max(record_id) FROM audit_texts WHERE record_id < {by} "
+                                        f"AND record_id <> {target}")).scalar()
+        connection.execute(text(tamper.format(target=target, by=by, other=other)))
+    result = verify(database_url)
+    assert result.exit_code == 1 and "BROKEN" in result.output, result.output
