@@ -163,3 +163,90 @@ def test_a_team_lead_goes_from_an_extract_to_an_assigned_sample(site, login, sho
     expect(lead.locator(".flash.ok")).to_have_text("Done.")
     expect(lead.locator("p.summary")).to_contain_text("assigned")
     shot(lead, "drawn-case-assigned")
+
+
+def record(page, summary: str, **fields):
+    """Open the page's <details> section `summary`, fill its form (selects by their option's label), send it."""
+    section = page.locator("details", has=page.locator("summary", has_text=summary))
+    section.locator("summary").click()
+    for name, value in fields.items():
+        field = section.locator(f"[name={name}]")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    section.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_a_regional_review_goes_from_in_review_to_closed_with_every_role_doing_its_part(site, login, shot):
+    case_url, today = f"{site.url}/cases/{site.case_id}", f"{site.today:%Y-%m-%d}"
+    lead = login("lead")
+    lead.goto(case_url)
+    for name, role in (("Lena Marsh", "target child"), ("Rita Marsh-Hale", "mother"), ("Tom Oakley", "caseworker")):
+        record(lead, "Add a person", name=name, role=role)
+        expect(lead.locator(".flash.ok")).to_have_text("Participant added.")
+    expect(lead.locator(".notice")).to_contain_text("Interviews still open")
+    fire(lead, "assign", reviewer="reviewer@qa.test", first_qa="qa1@qa.test", second_qa="qa2@qa.test")
+
+    first_qa = login("qa1")
+    first_qa.goto(case_url)
+    record(first_qa, "Record staffing or shadowing", kind="peer staffing with the reviewer", held_on=today,
+           notes="Went over Lena's placement history.")
+    reviewer = login("reviewer")
+    reviewer.goto(case_url)
+    record(reviewer, "Record an interview", participant_id="Lena Marsh (target child)", status="held",
+           notes="Lena spoke about school.")
+    record(reviewer, "Record an interview", participant_id="Rita Marsh-Hale (mother)", status="exception",
+           exception="cannot be located despite diligent efforts", notes="Three home visits, two letters.")
+    record(reviewer, "Record an interview", participant_id="Tom Oakley (caseworker)", status="held")
+    expect(reviewer.locator("main")).to_contain_text("Every required interview is held or excused.")
+    first_qa.goto(case_url)
+    record(first_qa, "Record staffing or shadowing", kind="shadowing of the interviews", held_on=today, hours="2.5",
+           notes="Good rapport with Lena; let Mrs Marsh-Hale's sister finish.")
+    fire(reviewer, "submit_review", review_date=today)
+    fire(reviewer, "submit_first_qa")
+    first_qa.goto(case_url)
+    fire(first_qa, "return_to_reviewer", notes="Item 12: cite Tom Oakley's assessment dates.")
+    reviewer.goto(case_url)
+    expect(reviewer.locator(".notice", has_text="Returned by first-level QA")).to_contain_text("Tom Oakley")
+    fire(reviewer, "resubmit")
+    first_qa.goto(case_url)
+    fire(first_qa, "pass_first_qa")
+    second_qa = login("qa2")
+    second_qa.goto(case_url)
+    fire(second_qa, "request_corrections", notes="Item 14: the visit log misses Lena's October visit.")
+    reviewer.goto(case_url)
+    expect(reviewer.locator(".notice")).to_contain_text("Corrections requested by second-level QA")
+    fire(reviewer, "resubmit")
+    second_qa.goto(case_url)
+    fire(second_qa, "complete_qa")
+
+    cb = login("cb")
+    cb.goto(case_url)
+    expect(cb.locator("p.summary")).to_contain_text("cb oversight")
+    cb.fill("textarea[name=text]", "Item 13: was Rita Marsh-Hale asked about the case plan?")
+    cb.locator("form:has(textarea[name=text]) button").click()
+    expect(cb.locator(".flash.ok")).to_have_text("Feedback recorded.")
+    shot(cb, "case-cb-feedback")
+
+    lead.goto(case_url)
+    fire(lead, "finalize")
+    expect(lead.locator(".flash.error")).to_contain_text("cb feedback")
+    lead.fill("input[name=resolution]", "Added the mother's attempts to item 13.")
+    lead.locator("form:has(input[name=resolution]) button").click()
+    expect(lead.locator(".flash.ok")).to_have_text("Feedback addressed.")
+    fire(lead, "finalize")
+    expect(lead.locator("p.summary")).to_contain_text("finalized")
+    fire(lead, "deidentify")
+    expect(lead.locator("p.summary")).to_contain_text("deidentified")
+    main = lead.locator("main")
+    for name in ("Lena", "Marsh", "Rita", "Hale", "Oakley"):     # not in its people, notes, history, feedback
+        expect(main).not_to_contain_text(name)
+    expect(main).to_contain_text("target child")
+    expect(lead.locator("dl.facts")).to_contain_text("FC-E2E-1")    # the team lead still sees what it was
+    shot(lead, "case-deidentified")
+    reviewer.goto(case_url)
+    expect(reviewer.locator("main")).not_to_contain_text("FC-E2E-1")
+    lead.goto(f"{site.url}/reviews")
+    expect(lead.locator("main table")).to_contain_text("closed")
