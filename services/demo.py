@@ -14,7 +14,9 @@ from pathlib import Path
 from services import people, sampling, synthetic
 from services.bus import execute, handle
 from services.core import Core
-from workflow.commands import AddCase, DrawSample, FireCaseTrigger, FireConcernTrigger, PlanReview, RaiseConcern
+from workflow.commands import (AddCase, AddParticipant, AddressFeedback, DrawSample, FireCaseTrigger,
+                               FireConcernTrigger, GiveFeedback, PlanReview, RaiseConcern, RecordInterview,
+                               RecordStaffing)
 from workflow.clocks import add_months
 from workflow.roles import Role
 
@@ -121,6 +123,25 @@ class _Demo:
             entries = uow.views.sample_entries(uow.views.sample(review.id).id)
         return review.id, [e.case_id for e in entries if e.case_id is not None]
 
+    def people(self, case_id: int, at: datetime, family: str) -> dict[str, int]:
+        """Made-up people for a case (no real person's data), the interviews of some already recorded."""
+        lead = self.actor("lead")
+        cast = {"target_child": f"Robin {family}", "mother": f"Dana {family}-Ortiz", "caseworker": "Jordan Pike"}
+        ids = {role: execute(self.core, AddParticipant(case_id=case_id, name=name, role=role, actor=lead, at=at)).id
+               for role, name in cast.items()}
+        execute(self.core, RecordInterview(case_id=case_id, participant_id=ids["target_child"], status="held",
+                                           notes=f"Robin talked about school; {family}'s home is calm.", actor=lead,
+                                           at=at))
+        execute(self.core, RecordInterview(case_id=case_id, participant_id=ids["mother"], status="scheduled",
+                                           scheduled_for=at + timedelta(days=2), location="home", actor=lead, at=at))
+        return ids
+
+    def feedback(self, case_id: int, at: datetime, text: str, resolution: str | None = None) -> None:
+        item = execute(self.core, GiveFeedback(case_id=case_id, text=text, actor=self.actor("cb"), at=at))
+        if resolution:
+            execute(self.core, AddressFeedback(feedback_id=item.id, resolution=resolution, actor=self.actor("lead"),
+                                               at=at + timedelta(days=2)))
+
     def concern(self, case_id: int, type: str, raised: datetime, steps: list[tuple[str, str, dict, datetime]]):
         concern = execute(self.core, RaiseConcern(case_id=case_id, type=type, actor=self.actor("reviewer"),
                                                   description=f"Demo concern: {type.replace('_', ' ')}.", at=raised))
@@ -149,11 +170,16 @@ def load(core: Core) -> list[str]:
     earlier_date = earlier_month + timedelta(days=4)
     start = datetime.combine(earlier_date, datetime.min.time(), tzinfo=core.calendar.tz) + timedelta(hours=9)
     earlier_id, old = demo.review(earlier_region, earlier_month, start - 20 * day, "E", 6)
+    for case_id, family in zip(old[:5], ("Alder", "Birch", "Cedar", "Hazel", "Rowan")):
+        demo.people(case_id, start - 15 * day, family)
     demo.step(old[5], "screen", start - 10 * day)
     demo.step(old[5], "eliminate", start - 9 * day)
     at = start
     for case_id in old[:5]:
         at = demo.walk(case_id, TO_CB, at, earlier_date)
+    demo.feedback(old[0], demo.now - 40 * day, "Item 12: the needs assessment of Dana Alder-Ortiz is not cited.")
+    demo.feedback(old[1], demo.now - 45 * day, "Item 4: placement changes are not dated.",
+                  resolution="Dates added from the placement log.")
     demo.step(old[4], "finalize", demo.now - 30 * day)
     demo.step(old[4], "deidentify", demo.now - 25 * day)
     demo.step(old[3], "finalize", demo.now - 20 * day)      # de-identify overdue
@@ -182,6 +208,9 @@ def load(core: Core) -> list[str]:
     at = month_start + every
     for case_id, plan in zip(cur, plans):   # the rest of the sample stays `sampled`
         at = demo.walk(case_id, plan, at, this_month, every, **notes)
+    demo.people(cur[5], at, "Linden")                                    # a reviewed case: an interview open
+    execute(core, RecordStaffing(case_id=cur[4], kind="staffing", held_on=demo.today, actor=demo.actor("qa1"), at=at,
+                                 notes="Went over the case plan and whom to interview."))
 
     hour = timedelta(hours=1)
     demo.concern(cur[5], "insufficient_diligent_efforts", demo.now - 6 * hour, [])
