@@ -591,6 +591,8 @@ class SampleRepository:
 
 _PARTICIPANTS = (select(*columns(CaseParticipant, *Participant._fields))
                  .where(CaseParticipant.case_id == bindparam("case_id")).order_by(CaseParticipant.id))
+_PARTICIPANTS_OF = (select(*columns(CaseParticipant, *Participant._fields))
+                    .where(CaseParticipant.case_id.in_(bindparam("ids", expanding=True))).order_by(CaseParticipant.id))
 _INTERVIEWS = (select(*columns(InterviewRow, *Interview._fields))
                .where(InterviewRow.case_id == bindparam("case_id")).order_by(InterviewRow.id))
 _STAFFING = (select(*columns(StaffingRow, *Staffing._fields))
@@ -610,6 +612,10 @@ class CasePeopleRepository:
 
     def participants(self, case_id: int) -> list[Participant]:
         return self._db.rows(_PARTICIPANTS, {"case_id": case_id}, Participant)
+
+    def participants_of(self, case_ids: Iterable[int]) -> list[Participant]:
+        ids = sorted(set(case_ids))
+        return self._db.rows(_PARTICIPANTS_OF, {"ids": ids}, Participant) if ids else []
 
     def add_interview(self, *, case_id: int, participant_id: int, fields: Mapping[str, Any], by: str,
                       at: datetime) -> Interview:

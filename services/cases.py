@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from services import people, reviews
+from services import masking, people, reviews
 from services.core import Core
 from workflow import events
 from workflow.actors import Actor
@@ -128,4 +128,4 @@ def running_deadlines(core: Core, row) -> dict[str, datetime | None]:
 def history(uow, *, case_id: int, viewer: Actor, after: int | None = None, limit: int = 200) -> list:
     """The case's audit records in recording order (AuditLines)."""
     get_case(uow, case_id=case_id, viewer=viewer)
-    return uow.views.audit(entity="case", entity_id=case_id, after=after, limit=limit)
+    return masking.masked(uow, viewer, uow.views.audit(entity="case", entity_id=case_id, after=after, limit=limit))

@@ -11,7 +11,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    url_for)
 from flask_login import current_user, login_required, login_user
 
-from services import case_people, cases, concerns, people, reviews, sampling
+from services import case_people, cases, concerns, masking, people, reviews, sampling
 from services.bus import execute
 from services.login import Throttled, log_in
 from web.auth import core, end_session, for_login, roles_required
@@ -228,13 +228,14 @@ def case_page(case_id: int):
     c = core()
     with c.uow(write=False) as uow:
         case = cases.get_case(uow, case_id=case_id, viewer=viewer)
-        history = uow.views.audit(entity="case", entity_id=case_id, limit=10_000)
+        history = cases.history(uow, case_id=case_id, viewer=viewer, limit=10_000)
         open_concerns = uow.views.concerns(viewer=viewer, now=c.now(), case_id=case_id, limit=500)
         clocks = uow.views.open_deadlines(entity="case", entity_id=case_id)
         mine = cases.options(c, case, viewer).mine
         choices = _choices(uow, mine, case)
         identity = cases.original_identity(uow, case=case, viewer=viewer)
         people, interviews, owed = case_people.people_of(uow, c, case_id=case.id, viewer=viewer)
+        owed = masking.masked_texts(viewer, people, owed)
         staffing = uow.case_people.staffing(case.id)
         feedback_items = uow.feedback.of_case(case.id)
     rules = c.reference.case_people
@@ -411,7 +412,8 @@ def concern_page(concern_id: int):
     c = core()
     with c.uow(write=False) as uow:
         concern = concerns.get(uow, concern_id=concern_id, viewer=current_user.actor)
-        history = uow.views.audit(entity="concern", entity_id=concern_id, limit=1000)
+        history = masking.masked(uow, current_user.actor, uow.views.audit(entity="concern", entity_id=concern_id,
+                                                                           limit=1000))
     now = concerns.options(concern, current_user.actor, c.now())
     return render_template("concern.html", concern=concern, history=history, types=c.reference.concern_types,
                            mine=now.mine, fields=CONCERN_LIFECYCLE.fields, overdue=now.overdue,
@@ -443,7 +445,7 @@ def _audit_query():
 def audit_page():
     query = _audit_query()
     with core().uow(write=False) as uow:
-        rows = uow.views.audit(limit=1000, **query)
+        rows = masking.masked(uow, current_user.actor, uow.views.audit(limit=1000, **query))
     return render_template("audit.html", records=rows, args=request.args)
 
 
@@ -461,7 +463,7 @@ def audit_export():
     writer = csv.writer(out)
     writer.writerow(["id", "entity", "entity_id", "from", "to", "trigger", "actor", "at", "notes", "hash"])
     with core().uow(write=False) as uow:
-        for r in uow.views.audit_all(**query):
+        for r in masking.masked_all(uow, current_user.actor, uow.views.audit_all(**query)):
             writer.writerow([r.id, r.entity, r.entity_id, r.from_state, r.to_state, r.trigger, csv_cell(r.actor),
                              r.at.isoformat(), csv_cell(r.notes or ""), r.record_hash])
     return Response(out.getvalue(), mimetype="text/csv",

@@ -2,8 +2,9 @@
 
 from flask_smorest import Blueprint
 
+from services import masking
 from web.api.cases import history_item
-from web.api.common import after_cursor, core, page
+from web.api.common import after_cursor, caller, core, page
 from web.api.schemas import AuditItemSchema, AuditQuerySchema, page_of
 from web.auth import roles_required
 from workflow.roles import Role
@@ -22,5 +23,6 @@ def list_audit(query):
                                actor=query.get("actor"), trigger=query.get("trigger"), since=query.get("since"),
                                until=query.get("until"), after=after_cursor(query.get("cursor")),
                                limit=query["limit"] + 1)
+        rows = masking.masked(uow, caller(), rows)
     return page(rows, query["limit"], history_item)
 

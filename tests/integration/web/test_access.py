@@ -1,5 +1,6 @@
 """Who may reach what: anonymous callers, roles, regions, CSRF, headers."""
 
+import json
 import re
 
 import pytest
@@ -111,6 +112,19 @@ def test_auditors_see_every_record_but_not_names_in_case_data(app, unit, client_
     export = auditor.get("/audit.csv")
     assert export.status_code == 200 and export.mimetype == "text/csv"
     assert export.data.decode().splitlines()[0].startswith("id,entity,entity_id,from,to,trigger,actor,at")
+
+
+def test_auditors_read_the_notes_with_the_names_of_the_cases_people_masked(app, unit, client_as):
+    lead, auditor, case_id = client_as("lead"), client_as("auditor"), unit.cases_3n[0]
+    lead.post(f"/api/v1/cases/{case_id}/participants", json={"name": "Ana Díaz", "role": "target_child"})
+    lead.post("/api/v1/concerns", json={"case_id": case_id, "type": "runaway", "description": "Ana left"})
+    history = auditor.get(f"/api/v1/cases/{case_id}/history").json["items"]
+    assert [h["notes"] for h in history if h["trigger"] == "add_participant"] == ["target child: (masked)"]
+    trail = json.dumps(auditor.get("/api/v1/audit?limit=200").json, ensure_ascii=False)
+    assert "Díaz" not in trail and "target child: (masked)" in trail
+    for page in (f"/cases/{case_id}", "/audit", "/audit.csv"):
+        assert "Díaz" not in auditor.get(page).get_data(as_text=True), page
+    assert "Ana Díaz" in json.dumps(lead.get(f"/api/v1/cases/{case_id}/history").json, ensure_ascii=False)
 
 
 def test_pages_and_api_send_security_headers(client_as):
