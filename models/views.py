@@ -382,6 +382,8 @@ class Views:
                  limit: int = 50) -> list[ConcernLine]:
         """Concerns in id order, within the viewer's region; `overdue` True or False keeps only the late
         ones or only the others."""
+        if viewer.only_oversees:   # the Children's Bureau sees cases in oversight, and nothing else of a region's
+            return []
         return _CONCERNS.rows(self._db, limit=limit, case_id=case_id, region=region, scope=viewer.scope,
                               state=state, late_at=now if overdue is True else None,
                               not_late_at=now if overdue is False else None, after=after)

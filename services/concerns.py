@@ -35,7 +35,7 @@ def raise_concern(command: RaiseConcern, *, uow, core: Core) -> Concern:
 def get(uow, *, concern_id: int, viewer: Actor) -> Concern:
     """The concern, or NotFound when it does not exist or lies outside the viewer's region."""
     concern = uow.concerns.get(concern_id)
-    if concern is None or not viewer.sees(concern.region):
+    if concern is None or not viewer.sees(concern.region) or viewer.only_oversees:   # the CB sees no concerns
         raise NotFound(f"no concern {concern_id}")
     return concern
 

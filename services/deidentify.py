@@ -26,6 +26,12 @@ def replacer_for(uow, core: Core, case_id: int, *, former_number: str | None = N
     return Replacer([(p.name, labels[p.id]) for p in people], rules.common_words, exact=exact), labels
 
 
+def common_words(uow, core: Core, case_id: int) -> list[str]:
+    """The case's name parts that are also common words, with whose they are: de-identification will replace
+    the word wherever it appears, so the team lead is told beforehand (and rereads those texts after)."""
+    return [f"{flag.part.capitalize()} ({flag.label})" for flag in replacer_for(uow, core, case_id)[0].flags]
+
+
 def deidentify(event: events.CaseDeidentified, *, uow, core: Core) -> None:
     case_id = event.entity_id
     replace, labels = replacer_for(uow, core, case_id, former_number=event.data["previous"]["case_number"],

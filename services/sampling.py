@@ -207,6 +207,8 @@ def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
     """The review's sample and its entries, or None while none is drawn. Once a case is de-identified, its
     entry names it by its new identifier for everyone but the team leads (who may read the map anyway)."""
     review = reviews.visible_review(uow, review_id=review_id, viewer=viewer)
+    if viewer.only_oversees:
+        raise Forbidden("the Children's Bureau oversees the reviewed cases, not the sample they were drawn from")
     sample = uow.views.sample(review.id)
     if sample is None:
         return None

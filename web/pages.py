@@ -11,7 +11,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    url_for)
 from flask_login import current_user, login_required, login_user
 
-from services import case_people, cases, concerns, masking, people, reviews, sampling
+from services import case_people, cases, concerns, deidentify, masking, people, reviews, sampling
 from services.bus import execute
 from services.login import Throttled, log_in
 from web.auth import core, end_session, for_login, roles_required
@@ -123,8 +123,9 @@ def review_page(review_id: int):
         review = reviews.visible_review(uow, review_id=review_id, viewer=current_user.actor)
         rows = uow.views.cases(viewer=current_user.actor, review_id=review_id, limit=10_000)
         counts = uow.views.case_counts([review_id])[review_id]
-        drawn = sampling.sample_of(uow, review_id=review_id, viewer=current_user.actor)
-        worksheet = uow.views.eliminations(review_id)
+        oversees = current_user.actor.only_oversees    # the CB: the cases in oversight, not the sample
+        drawn = None if oversees else sampling.sample_of(uow, review_id=review_id, viewer=current_user.actor)
+        worksheet = [] if oversees else uow.views.eliminations(review_id)
         calls, superseded = uow.views.planning_calls(review_id), uow.views.superseded_samples(review_id)
     due = {row.id: cases.running_deadlines(core(), row) for row in rows}
     sample = None if drawn is None else {"sample": drawn[0], "counts": explain(sampling.as_drawn(drawn[1])),
@@ -189,6 +190,8 @@ def review_planning_call(review_id: int):
 def elimination_worksheet(review_id: int):
     """The elimination worksheet as CSV: each eliminated case, why, who proposed, who decided, when, and its
     replacement."""
+    if current_user.actor.only_oversees:
+        abort(403)
     with core().uow(write=False) as uow:
         reviews.visible_review(uow, review_id=review_id, viewer=current_user.actor)
         rows = uow.views.eliminations(review_id)
@@ -236,6 +239,8 @@ def case_page(case_id: int):
         identity = cases.original_identity(uow, case=case, viewer=viewer)
         people, interviews, owed = case_people.people_of(uow, c, case_id=case.id, viewer=viewer)
         owed = masking.masked_texts(viewer, people, owed)
+        common = deidentify.common_words(uow, c, case.id) if viewer.has(Role.TEAM_LEAD) and \
+            case.state in ("cb_oversight", "finalized") else []
         staffing = uow.case_people.staffing(case.id)
         feedback_items = uow.feedback.of_case(case.id)
     rules = c.reference.case_people
@@ -248,6 +253,7 @@ def case_page(case_id: int):
         case_masked=viewer.sees_masked, people=people, labels=labels_of(people, rules), owed=owed,
         interviews={p.id: [i for i in interviews if i.participant_id == p.id] for p in people}, rules=rules,
         staffing=staffing, feedback=feedback_items, returned=returned, statuses=STATUSES, locations=LOCATIONS,
+        common=common,
         records_people=(viewer.has(Role.TEAM_LEAD) or viewer.email == case.reviewer
                         or (viewer.has(Role.SITE_COORDINATOR) and viewer.region == case.region))
         and case.state not in ("finalized", "deidentified", "eliminated"))

@@ -96,6 +96,28 @@ def test_when_configured_the_sweep_deidentifies_a_finalized_case_by_itself_on_it
     assert [n.subject.split(":")[0] for n in told] == ["Reminder"] and case.case_number in told[0].subject
 
 
+def test_cb_feedback_runs_its_month_reminds_the_team_leads_and_stops_when_addressed(core, staff):
+    from workflow.commands import AddressFeedback, GiveFeedback
+    case_id = reviewed_case(core, staff)
+    for trigger, who in [("submit_first_qa", "reviewer"), ("pass_first_qa", "qa1"), ("complete_qa", "qa2")]:
+        fire(core, case_id, trigger, getattr(staff, who), NOW)
+    with core.uow() as uow:
+        item = handle(core, uow, GiveFeedback(case_id=case_id, text="Item 4 needs dates.", actor=staff.cb, at=NOW))
+        uow.commit()
+    [clock] = deadlines(core, entity="feedback", entity_id=item.id)
+    assert clock.clock == "cb_feedback" and clock.due_at == end_of_day(2026, 12, 20)
+    sweep(core, now=end_of_day(2026, 12, 13))                        # 7 days before
+    [reminder] = notices(core)
+    assert reminder.recipients == "lead@qa.test" and reminder.subject.startswith("Reminder: CB feedback")
+    with core.uow() as uow:
+        handle(core, uow, AddressFeedback(feedback_id=item.id, resolution="Dated.", actor=staff.lead,
+                                          at=NOW + timedelta(days=25)))
+        uow.commit()
+    assert deadlines(core, entity="feedback", entity_id=item.id)[0].stopped_at is not None
+    sweep(core, now=end_of_day(2026, 12, 21))
+    assert len(notices(core)) == 1                                   # no overdue notice once addressed
+
+
 def test_eliminating_a_case_stops_its_clocks(core, staff):
     case_id = reviewed_case(core, staff)
     with stored(core) as session:   # an assigned case may be eliminated; put this one back to assigned

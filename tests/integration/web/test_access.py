@@ -60,6 +60,7 @@ MATRIX = [
      {"lead": 200, "leader_2e": 404, "cb": 404}, 403),
     ("GET", "/api/v1/cases/{case}", None, {"leader_2e": 404, "cb": 404}, 200),   # CB: only from cb_oversight on
     ("GET", "/api/v1/cases/{case}/identity", None, {"lead": 404}, 403),          # not de-identified yet
+    ("GET", "/api/v1/concerns/{concern}", None, {"leader_2e": 404, "cb": 404}, 200),
     ("POST", "/api/v1/reviews/{review}/cases", {"case_type": "in_home", "case_number": "IH-9"},
      {"lead": 201, "leader_2e": 404}, 403),
     ("GET", "/audit", None, {"auditor": 200, "admin": 200}, 403),
@@ -81,7 +82,7 @@ def test_role_by_endpoint(app, unit, client_as, role):
             uow.commit()
     client = client_as(role)
     for method, path, body, expected, other in MATRIX:
-        url = path.format(case=unit.cases_3n[2], review=unit.review_3n)
+        url = path.format(case=unit.cases_3n[2], review=unit.review_3n, concern=unit.concern_3n)
         if body is not None:
             body = {k: (unit.cases_3n[2] if v == "{case}" else v) for k, v in body.items()}
         response = client.open(url, method=method, json=body)

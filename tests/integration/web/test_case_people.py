@@ -105,7 +105,8 @@ def test_first_qa_staffs_and_shadows_and_its_feedback_reaches_the_reviewer_and_t
 def test_the_cb_sees_a_case_from_oversight_on_and_finalizing_waits_for_its_feedback(app, unit, client_as):
     case_id, cb, lead = unit.cases_3n[0], client_as("cb"), client_as("lead")
     assert cb.get(f"/api/v1/cases/{case_id}").status_code == 404
-    assert cb.get("/api/v1/cases").json["items"] == []
+    assert cb.get("/api/v1/cases").json["items"] == [] and cb.get("/api/v1/concerns").json["items"] == []
+    assert cb.get(f"/api/v1/reviews/{unit.review_3n}/sample").status_code == 403
     eliminate_others(client_as, unit)
     assert through_qa(client_as, case_id)["state"] == "cb_oversight"
     assert lead.get(f"/api/v1/reviews/{unit.review_3n}").json["state"] == "cb_oversight"
@@ -129,6 +130,9 @@ def test_the_cb_sees_a_case_from_oversight_on_and_finalizing_waits_for_its_feedb
     assert again.status_code == 409
     done = outbox(app, "feedback_addressed")
     assert len(done) == 1 and done[0].recipients == "cb@qa.test"
+    lead.post(f"/api/v1/cases/{case_id}/participants", json={"name": "Hope Lane", "role": "mother"})
+    assert "Names that are also common words:</strong> Hope (mother), Lane (mother)" in \
+        lead.get(f"/cases/{case_id}").get_data(as_text=True)
     assert fire(lead, case_id, "finalize").json["state"] == "finalized"
     assert lead.get(f"/api/v1/reviews/{unit.review_3n}").json["state"] == "finalized"
     assert fire(cb, case_id, "deidentify").status_code == 403
