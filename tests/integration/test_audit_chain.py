@@ -303,3 +303,22 @@ def test_a_redaction_changed_by_hand_breaks_the_chain(core, history, database_ur
         connection.execute(text(tamper.format(target=target, by=by, other=other)))
     result = verify(database_url)
     assert result.exit_code == 1 and "BROKEN" in result.output, result.output
+
+
+def test_redacted_notes_keep_the_schema_from_going_below_what_proves_them(core, history, database_url):
+    """Without redactions the notes go back into the records and up again, still verifying; once names were
+    redacted, 0009 has nowhere to keep the seals: the downgrade is refused and nothing changes."""
+    config = alembic_config(database_url)
+
+    def migrate(step, revision):
+        with core.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    migrate(command.downgrade, "0009")
+    migrate(command.upgrade, "head")
+    assert verify(database_url).exit_code == 0
+    redacted_history(core, history)
+    with pytest.raises(RuntimeError, match="cannot downgrade below 0010"):
+        migrate(command.downgrade, "0009")
+    assert verify(database_url).exit_code == 0

@@ -108,6 +108,10 @@ _NOTES_BACK = "UPDATE audit_records SET notes = (SELECT notes FROM audit_texts W
 
 
 def downgrade() -> None:
+    redacted = op.get_bind().execute(sa.text("SELECT count(*) FROM audit_texts WHERE redacted_in IS NOT NULL")).scalar()
+    if redacted:   # 0009 has nowhere to keep their seals: the chain would no longer verify
+        raise RuntimeError(f"cannot downgrade below 0010: {redacted} audit records were redacted by "
+                           "de-identification, and the older schema cannot keep what proves those redactions")
     for table in ('qa_staffing', 'cb_feedback', 'interviews', 'case_participants'):
         op.drop_table(table)
     with op.batch_alter_table('outbox') as batch_op:
