@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from workflow.case_people import InterviewRules, Requirement
 from workflow.clocks import AgencyCalendar, ClockRule, Unit, parse_offset
+from workflow.ratings import Item, OsriRules, Principle
 from workflow.roles import Role
 
 
@@ -42,6 +43,7 @@ class Reference:
     holidays: frozenset[date]
     concern_types: dict[str, ConcernType]
     case_people: InterviewRules
+    osri: OsriRules
 
     def agency_calendar(self, timezone: str) -> AgencyCalendar:
         return AgencyCalendar(ZoneInfo(timezone), self.holidays)
@@ -66,6 +68,25 @@ def _case_people(people: dict) -> InterviewRules:
     return InterviewRules(roles=roles, required=required, acceptable=dict(people["exceptions"]["acceptable"]),
                           refused=dict(people["exceptions"]["refused"]),
                           common_words=frozenset(people.get("names", {}).get("common_words", [])))
+
+
+def _osri(osri: dict) -> OsriRules:
+    outcomes = dict(osri["outcomes"])
+    types = ["foster_care", "in_home"]
+    items = {int(n): Item(int(n), i["name"], i["outcome"], frozenset(i.get("applies_to", types)))
+             for n, i in osri["items"].items()}
+    for item in items.values():
+        if item.outcome not in outcomes:
+            raise ValueError(f"osri.toml: item {item.number} names unknown outcome {item.outcome!r}")
+    principles = {code: Principle(code, p["label"], tuple(p["items"])) for code, p in osri["principles"].items()}
+    for code, principle in principles.items():
+        if unknown := set(principle.items) - set(items):
+            raise ValueError(f"osri.toml: principle {code} names unknown items {sorted(unknown)}")
+    measured = tuple(osri["measurement_items"])
+    if unknown := set(measured) - set(items):
+        raise ValueError(f"osri.toml: measurement_items names unknown items {sorted(unknown)}")
+    return OsriRules(items=dict(sorted(items.items())), outcomes=outcomes, principles=principles,
+                     measurement_items=measured, z=float(osri["z"]))
 
 
 def load_reference(folder: Path) -> Reference:
@@ -109,4 +130,5 @@ def load_reference(folder: Path) -> Reference:
         holidays=frozenset(date.fromisoformat(d) for d in clocks.get("holidays", {}).get("dates", [])),
         concern_types=types,
         case_people=_case_people(_read(folder, "case_people.toml")),
+        osri=_osri(_read(folder, "osri.toml")),
     )
