@@ -20,7 +20,8 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from models.driver import Driver
 from models.tables import (ApiToken, AuditRecord, AuditText, CalendarEntry, CaseParticipant, CaseRow, ConcernRow,
                            Conflict, Deadline, DeidentificationMap, FeedbackRow, FosterCareEpisode, InHomeServiceCase,
-                           InterviewRow, LoginFailure, LoginSession, OutboxMessage, PlanningCall, RegionRow, ReviewRow,
+                           InterviewRow, LoginFailure, LoginSession, OutboxMessage, PlanningCall, RatingRow, RegionRow,
+                           ReviewRow,
                            SampleEntryRow, SampleRow, StaffingRow, UniverseImport, User, UserRole)
 from models.views import DeadlineLine, OutboxLine, UserLine, columns
 from workflow.actors import Actor, Directory
@@ -28,6 +29,7 @@ from workflow.case_lifecycle import CaseReview
 from workflow.case_people import Interview, Participant, Staffing
 from workflow.concern_lifecycle import Concern
 from workflow.feedback import Feedback
+from workflow.ratings import Rating
 from workflow.lifecycle import attributes
 from workflow.review_lifecycle import RegionalReview
 from workflow.sampling import CustodyEpisode, Entry, InHomeCase
@@ -676,6 +678,7 @@ CASE_TEXTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "qa_staffing": ("case_id", ("notes",)),
     "cb_feedback": ("case_id", ("text", "resolution")),
     "concerns": ("case_id", ("description", "corrective_action", "systemic_issue", "prevention_plan")),
+    "ratings": ("case_id", ("rationale",)),
 }
 _CASE_AUDIT = (select(AuditRecord.id, AuditText.notes).join(AuditText, AuditText.record_id == AuditRecord.id)
                .where(((AuditRecord.entity == "case") & (AuditRecord.entity_id == bindparam("case_id")))
@@ -728,3 +731,28 @@ class CaseTextRepository:
     def rewrite_conflict(self, conflict_id: int, participant: str | None, note: str | None) -> None:
         self._db.execute("UPDATE conflicts SET participant = :p, note = :n WHERE id = :id",
                          {"p": participant, "n": note, "id": conflict_id})
+
+
+_RATINGS_OF = select(RatingRow.item, RatingRow.rating, RatingRow.rationale).where(
+    RatingRow.case_id == bindparam("case_id"))
+_PUT_RATING = ("INSERT INTO ratings (case_id, item, rating, rationale, rated_by, rated_at) "
+               "VALUES (:case_id, :item, :rating, :rationale, :by, :at) ON CONFLICT (case_id, item) DO UPDATE SET "
+               "rating = excluded.rating, rationale = excluded.rationale, rated_by = excluded.rated_by, "
+               "rated_at = excluded.rated_at")
+
+
+class RatingRepository:
+    """A case's OSRI ratings, as rated (items never rated have no row)."""
+
+    def __init__(self, db: Driver):
+        self._db = db
+
+    def of_case(self, case_id: int) -> dict[int, Rating]:
+        return {item: Rating(rating, rationale)
+                for item, rating, rationale in self._db.rows(_RATINGS_OF, {"case_id": case_id})}
+
+    def put(self, case_id: int, changes: Mapping[int, Rating], *, by: str, at: datetime) -> None:
+        if changes:
+            self._db.execute_many(_PUT_RATING, [{"case_id": case_id, "item": item, "rating": r.rating,
+                                                 "rationale": r.rationale, "by": by, "at": at}
+                                                for item, r in sorted(changes.items())])

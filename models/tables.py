@@ -410,3 +410,17 @@ class StaffingRow(SQLModel, table=True):
     notes: str | None = None
     recorded_by: str = Field(max_length=254)
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class RatingRow(SQLModel, table=True):
+    """One OSRI item of a case as rated (items not rated yet have no row; the domain knows their defaults)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("case_id", "item", name="uq_rating_case_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    item: int
+    rating: str = Field(max_length=8)
+    rationale: str | None = None
+    rated_by: str = Field(max_length=254)
+    rated_at: datetime

@@ -9,7 +9,8 @@ from models.audit import AuditLog
 from models.driver import Driver
 from models.repositories import (CasePeopleRepository, CaseRepository, CaseTextRepository, ConcernRepository,
                                  DeadlineRepository, FeedbackRepository, OutboxRepository, PeopleRepository,
-                                 RegionRepository, ReviewRepository, SampleRepository, UniverseRepository)
+                                 RatingRepository, RegionRepository, ReviewRepository, SampleRepository,
+                                 UniverseRepository)
 from models.views import Views
 
 
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.feedback = FeedbackRepository(db, self.seen)
         self.case_people = CasePeopleRepository(db)
         self.case_texts = CaseTextRepository(db)
+        self.ratings = RatingRepository(db)
         self.people = PeopleRepository(db)
         self.regions = RegionRepository(db)
         self.deadlines = DeadlineRepository(db)

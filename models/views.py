@@ -17,14 +17,16 @@ from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, ex
 from sqlalchemy.orm import aliased
 
 from models.driver import Driver
-from models.tables import (AuditRecord, AuditText, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage, RegionRow,
-                           PlanningCall, ReviewRow, SampleEntryRow, SampleRow, UniverseImport, User, UserRole)
+from models.tables import (AuditRecord, AuditText, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage,
+                           PlanningCall, RatingRow, RegionRow, ReviewRow, SampleEntryRow, SampleRow, UniverseImport,
+                           User, UserRole)
 from workflow.actors import OVERSEEN_STATES, Actor
 from workflow.case_lifecycle import CaseReview
 from workflow.concern_lifecycle import Concern
 from workflow.lifecycle import attributes
 from workflow.deadlines import CASE_ACTOR
 from workflow.roles import Role
+from workflow.ratings import COUNTED_STATES
 from workflow.states import CaseState, ConcernState
 
 
@@ -76,6 +78,44 @@ def audit_lines() -> Select:
     chosen = [AuditText.__table__.c[n] if n in ("notes", "redacted_in", "sealed_hash") else AuditRecord.__table__.c[n]
               for n in AuditLine._fields]
     return select(*chosen).select_from(AuditRecord).outerjoin(AuditText, AuditText.record_id == AuditRecord.id)
+
+
+class CountedCase(NamedTuple):
+    """A case that passed second-level QA, as reports count it."""
+
+    id: int
+    case_type: str
+    region: str
+    review_id: int
+    review_date: date | None
+
+
+class RatedLine(NamedTuple):
+    """One rated item of a counted case (a report's row, or a line of the flat export)."""
+
+    case_id: int
+    case_number: str
+    case_type: str
+    region: str
+    review_id: int
+    review_date: date | None
+    item: int
+    rating: str
+    rationale: str | None
+
+
+_COUNTED_BY = {"review_id": lambda v: CaseRow.review_id == v, "region": lambda v: CaseRow.region == v,
+               "since": lambda v: CaseRow.review_date >= v, "until": lambda v: CaseRow.review_date <= v}
+
+
+def _counted(statement: Select, **filters: Any) -> Select:
+    """`statement` narrowed to cases that passed second-level QA, by the filters given (review_id, region, and
+    since and until on their case review date)."""
+    statement = statement.where(CaseRow.state.in_([str(s) for s in COUNTED_STATES]))
+    for name, value in filters.items():
+        if value is not None:
+            statement = statement.where(_COUNTED_BY[name](value))
+    return statement
 
 
 class DeadlineLine(NamedTuple):
@@ -413,6 +453,17 @@ class Views:
         while page := self.audit(after=after, limit=batch, **filters):
             yield from page
             after = page[-1].id
+
+    def counted_cases(self, **filters: Any) -> list[CountedCase]:
+        """The cases reports count (passed second-level QA) within the filters: review_id, region, since, until."""
+        return self._db.rows(_counted(select(*columns(CaseRow, *CountedCase._fields)), **filters), shape=CountedCase)
+
+    def rated(self, **filters: Any) -> list[RatedLine]:
+        """Every rated item of the counted cases, by case and item."""
+        statement = (select(*columns(CaseRow, "id", "case_number", "case_type", "region", "review_id", "review_date"),
+                            RatingRow.item, RatingRow.rating, RatingRow.rationale)
+                     .join(RatingRow, RatingRow.case_id == CaseRow.id).order_by(CaseRow.id, RatingRow.item))
+        return self._db.rows(_counted(statement, **filters), shape=RatedLine)
 
     def open_deadlines(self, *, entity: str | None = None, entity_id: int | None = None,
                        limit: int = 1_000_000) -> list[DeadlineLine]:

@@ -15,7 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 from notifications.messages import MESSAGES
-from services import case_people, cases, concerns, deadlines, deidentify, feedback, reviews, sampling
+from services import (case_people, cases, concerns, deadlines, deidentify, feedback, ratings, reviews,
+                      sampling)
 from services.core import Core
 from workflow import commands, events
 from workflow.deadlines import CLOCK_EFFECTS
@@ -43,6 +44,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     commands.RecordStaffing: case_people.record_staffing,
     commands.GiveFeedback: feedback.give,
     commands.AddressFeedback: feedback.address_item,
+    commands.RateCase: ratings.rate,
 }
 
 #: Each event type's handlers; an event is handled by those of its own type and of every type it derives

@@ -278,6 +278,14 @@ class AddressFeedback(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RateCase(Command):
+    """Ratings of some of a case's OSRI items: item number (as text) → {"rating", "rationale"?}."""
+
+    case_id: int
+    items: Mapping[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
 class SweepDeadlines:
     """Record the notices due at `at` for one batch of deadlines (those in `skip` aside)."""
 

@@ -43,6 +43,7 @@ class ParticipantAdded(CaseRecorded): pass
 class InterviewRecorded(CaseRecorded): pass
 class StaffingRecorded(CaseRecorded): pass
 class ShadowingFeedbackGiven(CaseRecorded): pass
+class RatingsChanged(CaseRecorded): pass
 
 
 # The Children's Bureau's feedback on a case

@@ -38,8 +38,8 @@ def init(app: Flask) -> None:
         "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
         "security": [{"bearer": []}, {"session": []}]})
     api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
-    from web.api import audit, case_people, cases, concerns, reviews, session
-    for module in (session, cases, case_people, concerns, reviews, audit):
+    from web.api import audit, case_people, cases, concerns, reports, reviews, session
+    for module in (session, cases, case_people, concerns, reviews, reports, audit):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     _document_configured_codes(api, app.extensions["qareview"].reference)
 

@@ -379,3 +379,100 @@ class FeedbackReadSchema(Schema):
 class IdentityReadSchema(Schema):
     identifier = fields.String()
     case_number = fields.String(metadata={"description": "the case number it had before de-identification"})
+
+
+class RatingSchema(Schema):
+    rating = fields.String(required=True, allow_none=False, metadata={"enum": ["strength", "ani", "na"]})
+    rationale = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
+
+
+class RatingsWriteSchema(Schema):
+    items = fields.Dict(required=True, keys=fields.String(validate=validate.Length(max=8)),
+                        values=fields.Nested(RatingSchema),
+                        metadata={"description": "item number (\"1\" to \"18\") → its rating; "
+                                                 "items not sent keep theirs"})
+
+
+class RatingsReadSchema(Schema):
+    items = fields.Dict(keys=fields.String(), values=fields.Nested(RatingSchema, allow_none=True),
+                        metadata={"description": "every item; null while unrated"})
+    outcomes = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                           metadata={"description": "substantially_achieved, partially_achieved, not_achieved, "
+                                                    "not_applicable, or null while an item of it is unrated"})
+
+
+class ReportQuerySchema(Schema):
+    review = Id()
+    region = fields.String(validate=validate.Length(max=NAME_MAX))
+    since = fields.Date()
+    until = fields.Date()
+
+
+class ItemRowSchema(Schema):
+    item = fields.Integer()
+    name = fields.String()
+    applicable = fields.Integer()
+    strength = fields.Integer()
+    ani = fields.Integer()
+    strength_percent = fields.Float(allow_none=True)
+
+
+class OutcomeRowSchema(Schema):
+    outcome = fields.String()
+    label = fields.String()
+    applicable = fields.Integer()
+    substantially_achieved = fields.Integer()
+    partially_achieved = fields.Integer()
+    not_achieved = fields.Integer()
+
+
+class PrincipleRowSchema(Schema):
+    principle = fields.String()
+    label = fields.String()
+    items = fields.List(fields.Integer())
+    applicable = fields.Integer()
+    strength = fields.Integer()
+    strength_percent = fields.Float(allow_none=True)
+
+
+class ItemReportSchema(Schema):
+    cases = fields.Integer()
+    items = fields.List(fields.Nested(ItemRowSchema))
+    outcomes = fields.List(fields.Nested(OutcomeRowSchema))
+    principles = fields.List(fields.Nested(PrincipleRowSchema))
+
+
+class PipQuerySchema(Schema):
+    baseline_start = fields.Date(required=True)
+    baseline_end = fields.Date(required=True)
+    measure_start = fields.Date(required=True)
+    measure_end = fields.Date(required=True)
+    overlap_months = fields.Integer(load_default=0, validate=validate.Range(min=0, max=120))
+
+
+class QuarterSchema(Schema):
+    quarter = fields.String()
+    measured = fields.Float(allow_none=True)
+
+
+class PipItemSchema(Schema):
+    item = fields.Integer()
+    name = fields.String()
+    applicable = fields.Integer()
+    strength = fields.Integer()
+    baseline = fields.Float(allow_none=True)
+    sampling_error = fields.Float(allow_none=True)
+    goal = fields.Float(allow_none=True)
+    adjusted_goal = fields.Float(allow_none=True)
+    measure_applicable = fields.Integer()
+    measure_strength = fields.Integer()
+    measured = fields.Float(allow_none=True)
+    met = fields.Boolean(allow_none=True)
+    met_by_quarters = fields.Boolean()
+    quarters = fields.List(fields.Nested(QuarterSchema))
+
+
+class PipSchema(Schema):
+    items = fields.List(fields.Nested(PipItemSchema))
+    checks = fields.Dict()
+    cases = fields.Dict(keys=fields.String(), values=fields.Integer())

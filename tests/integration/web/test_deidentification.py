@@ -54,7 +54,8 @@ def every_text(core) -> str:
 
 def answers(clients, case_id, concern_id) -> str:
     """Everything the API answers about the case, for each kind of caller, as one folded string."""
-    paths = [f"/api/v1/cases/{case_id}{tail}" for tail in ("", "/history", "/participants", "/interviews", "/feedback")]
+    paths = [f"/api/v1/cases/{case_id}{tail}"
+             for tail in ("", "/history", "/participants", "/interviews", "/feedback", "/ratings")]
     paths += [f"/api/v1/concerns/{concern_id}", f"/api/v1/audit?entity=case&entity_id={case_id}"]
     bodies = [json.dumps(client.get(p).get_json(), ensure_ascii=False) for client in clients for p in paths]
     return fold("\n".join(bodies))[0]
@@ -89,6 +90,8 @@ def test_after_deidentification_no_name_is_left_anywhere_and_the_trail_still_ver
             "notes": f"Good rapport with {child.split(' ')[0]}."}).status_code == 201
         concern = lead.post("/api/v1/concerns", json={"case_id": case_id, "type": "runaway",
                                                       "description": f"{plain(child)} ran from {last.upper()}'S home"})
+        assert reviewer.put(f"/api/v1/cases/{case_id}/ratings", json={"items": {"12": {
+            "rating": "ani", "rationale": f"{first} and {worker.split(' ')[0]} never met"}}}).status_code == 200
         assert fire(reviewer, case_id, "submit_review", review_date="2026-11-18",
                     notes=f"Spoke with {mother} and {worker}.").status_code == 200
         assert fire(reviewer, case_id, "submit_first_qa").status_code == 200
