@@ -84,6 +84,7 @@ class CountedCase(NamedTuple):
     """A case that passed second-level QA, as reports count it."""
 
     id: int
+    case_number: str
     case_type: str
     region: str
     review_id: int

@@ -66,6 +66,43 @@ def _quarter(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
 
 
+def _strength_percent(counts: Counter) -> float | None:
+    return percent(counts[STRENGTH], counts[STRENGTH] + counts[ANI])
+
+
+def by_region(uow, core: Core, *, since: date | None = None, until: date | None = None) -> dict[str, dict]:
+    """Each region's Strength percentage per item (None where no case applied), for the heat map."""
+    cases = uow.views.counted_cases(since=since, until=until)
+    ratings = _by_case(core, cases, uow.views.rated(since=since, until=until))
+    region_of = {c.id: c.region for c in cases}
+    counts = {code: _item_counts(r for case_id, r in ratings.items() if region_of[case_id] == code)
+              for code in core.reference.regions}
+    return {code: {item: _strength_percent(counts[code][item]) for item in core.reference.osri.items}
+            for code in core.reference.regions}
+
+
+def by_quarter(uow, core: Core, *, region: str | None = None, since: date | None = None,
+               until: date | None = None) -> tuple[list[str], dict[int, list[float | None]]]:
+    """The quarters with counted cases, and each item's Strength percentage in each, for the trend lines."""
+    cases = [c for c in uow.views.counted_cases(region=region, since=since, until=until) if c.review_date]
+    ratings = _by_case(core, cases, uow.views.rated(region=region, since=since, until=until))
+    quarters = sorted({_quarter(c.review_date) for c in cases})
+    counts = {q: _item_counts(ratings[c.id] for c in cases if _quarter(c.review_date) == q) for q in quarters}
+    return ([f"{year}-Q{q}" for year, q in quarters],
+            {item: [_strength_percent(counts[q][item]) for q in quarters] for item in core.reference.osri.items})
+
+
+def flat_export(uow, core: Core, **filters) -> list[dict]:
+    """Every counted case × item with its rating and rationale, like the federal system's analysis export."""
+    cases = uow.views.counted_cases(**filters)
+    ratings = _by_case(core, cases, uow.views.rated(**filters))
+    rules = core.reference.osri
+    return [{"case_id": c.id, "case_number": c.case_number, "case_type": c.case_type, "region": c.region,
+             "review_id": c.review_id, "review_date": c.review_date, "item": item,
+             "outcome": rules.items[item].outcome, "rating": r.rating, "rationale": r.rationale}
+            for c in cases for item, r in ratings[c.id].items()]
+
+
 def pip_worksheet(uow, core: Core, *, baseline_start: date, baseline_end: date, measure_start: date,
                   measure_end: date, overlap_months: int = 0) -> dict:
     """The PIP measurement worksheet for the configured measurement items, with its tolerance checks."""

@@ -32,12 +32,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         hops = int(settings["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from web import api, auth, cli, errors, guards, pages, security
+    from web import api, auth, cli, errors, guards, pages, report_pages, security
     errors.register(app)
     guards.init(app)
     auth.init(app)
     api.init(app)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(report_pages.blueprint)
     security.init(app)
     cli.register(app)
     return app

@@ -11,18 +11,19 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    url_for)
 from flask_login import current_user, login_required, login_user
 
-from services import case_people, cases, concerns, deidentify, masking, people, reviews, sampling
+from services import case_people, cases, concerns, deidentify, masking, people, ratings, reviews, sampling
 from services.bus import execute
 from services.login import Throttled, log_in
 from web.auth import core, end_session, for_login, roles_required
 from web.diagrams import lifecycle_svg
 from workflow.case_lifecycle import CASE_LIFECYCLE
 from workflow.case_people import LOCATIONS, STATUSES, labels_of
-from workflow.commands import (AddParticipant, AddressFeedback, GiveFeedback, RecordInterview, RecordStaffing,
-                               DrawSample, ExtendDraw, FireCaseTrigger, FireConcernTrigger, Kind, RaiseConcern,
-                               RecordPlanningCall, ScheduleOnSite)
+from workflow.commands import (AddParticipant, AddressFeedback, DrawSample, ExtendDraw, FireCaseTrigger,
+                               FireConcernTrigger, GiveFeedback, Kind, RaiseConcern, RateCase, RecordInterview,
+                               RecordPlanningCall, RecordStaffing, ScheduleOnSite)
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE
 from workflow.errors import DomainError
+from workflow.ratings import RATER
 from workflow.roles import Role
 from workflow.sampling import explain
 
@@ -242,6 +243,7 @@ def case_page(case_id: int):
         common = deidentify.common_words(uow, c, case.id) if viewer.has(Role.TEAM_LEAD) and \
             case.state in ("cb_oversight", "finalized") else []
         staffing = uow.case_people.staffing(case.id)
+        rated, rolled_up = ratings.ratings_of(uow, c, case_id=case.id, viewer=viewer)
         feedback_items = uow.feedback.of_case(case.id)
     rules = c.reference.case_people
     returned = next((h for h in reversed(history) if h.trigger in ("return_to_reviewer", "request_corrections")),
@@ -253,7 +255,8 @@ def case_page(case_id: int):
         case_masked=viewer.sees_masked, people=people, labels=labels_of(people, rules), owed=owed,
         interviews={p.id: [i for i in interviews if i.participant_id == p.id] for p in people}, rules=rules,
         staffing=staffing, feedback=feedback_items, returned=returned, statuses=STATUSES, locations=LOCATIONS,
-        common=common,
+        common=common, rated=rated, rolled_up=rolled_up, osri=c.reference.osri,
+        rates=RATER.get(case.state) is not None and getattr(case, RATER[case.state]) == viewer.email,
         records_people=(viewer.has(Role.TEAM_LEAD) or viewer.email == case.reviewer
                         or (viewer.has(Role.SITE_COORDINATOR) and viewer.region == case.region))
         and case.state not in ("finalized", "deidentified", "eliminated"))
@@ -310,6 +313,16 @@ def staffing_record(case_id: int):
     return _on_case(case_id, RecordStaffing(case_id=case_id, kind=form.get("kind", ""), held_on=held_on,
                                             hours=form.get("hours", type=float), notes=form.get("notes") or None,
                                             actor=current_user.actor, at=core().now()), "Recorded.")
+
+
+@blueprint.post("/cases/<id:case_id>/ratings")
+@login_required
+def ratings_record(case_id: int):
+    form = request.form
+    items = {key.removeprefix("rating-"): {"rating": value, "rationale": form.get(f"rationale-{key[7:]}", "")}
+             for key, value in form.items() if key.startswith("rating-") and value}
+    return _on_case(case_id, RateCase(case_id=case_id, items=items, actor=current_user.actor, at=core().now()),
+                    "Ratings saved.")
 
 
 @blueprint.post("/cases/<id:case_id>/feedback")

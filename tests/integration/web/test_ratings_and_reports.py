@@ -129,3 +129,26 @@ def test_the_pip_worksheet_compares_a_measurement_with_its_baseline(app, unit, c
                      "&measure_end=2026-12-31")
     assert wrong.status_code == 422 and "baseline_end" in wrong.json["error"]["details"]
     assert lead.get("/api/v1/pip").status_code == 422
+
+
+def test_the_report_and_pip_pages_show_their_numbers_beside_accessible_charts(app, unit, client_as):
+    import xml.etree.ElementTree as ElementTree
+    lead = client_as("lead")
+    rate_through_qa(client_as, lead, unit.review_3n, 1, "foster_care", {n: "strength" for n in range(1, 19)},
+                    "2026-11-18")
+    page = lead.get("/reports").get_data(as_text=True)
+    assert page.count('role="img"') == 3 and "<title id=\"items-title\">" in page and "<desc id=\"items-desc\">" in page
+    first = page[page.index("<svg"):page.index("</svg>") + 6]
+    ElementTree.fromstring(first)                                        # the SVG parses
+    assert first.count('id="patch_') >= 18 and "highest item" in first   # a bar per item, described
+    assert lead.get("/reports").get_data(as_text=True) == page          # the same bytes for the same data
+    assert lead.get("/reports/ratings.csv").get_data(as_text=True).count("\n") == 1 + 18
+    worksheet = lead.get("/pip?baseline_start=2026-11-01&baseline_end=2026-11-30&measure_start=2026-11-01"
+                         "&measure_end=2026-11-30").get_data(as_text=True)
+    assert "The arithmetic" in worksheet and "Tolerance checks" in worksheet and 'role="img"' in worksheet
+    quarterly = lead.get("/pip.csv?baseline_start=2026-11-01&baseline_end=2026-11-30&measure_start=2026-11-01"
+                         "&measure_end=2026-11-30").get_data(as_text=True)
+    assert quarterly.splitlines()[0].endswith("met,2026-Q4") and len(quarterly.splitlines()) == 11
+    assert client_as("leader").get("/reports").status_code == 403
+    case_page = client_as("reviewer").get(f"/cases/{unit.cases_3n[0]}").get_data(as_text=True)
+    assert "Ratings" in case_page
