@@ -250,3 +250,46 @@ def test_a_regional_review_goes_from_in_review_to_closed_with_every_role_doing_i
     expect(reviewer.locator("main")).not_to_contain_text("FC-E2E-1")
     lead.goto(f"{site.url}/reviews")
     expect(lead.locator("main table")).to_contain_text("closed")
+
+
+def test_a_team_lead_reads_a_region_report_and_the_pip_worksheet(site, login, shot):
+    from services import people
+    from services.bus import execute
+    from workflow.commands import FireCaseTrigger, RateCase
+    core = site.app.extensions["qareview"]
+    now = core.now()
+
+    def actor(name):
+        with core.uow(write=False) as uow:
+            return people.actor(uow, f"{name}@qa.test")
+
+    team = {"reviewer": "reviewer@qa.test", "first_qa": "qa1@qa.test", "second_qa": "qa2@qa.test"}
+    steps = [("assign", "lead", team),
+             ("submit_review", "reviewer", {"review_date": site.today}), ("submit_first_qa", "reviewer", {}),
+             ("pass_first_qa", "qa1", {}), ("complete_qa", "qa2", {})]
+    for trigger, who, fields in steps:
+        if trigger == "submit_review":
+            execute(core, RateCase(case_id=site.case_id, actor=actor("reviewer"), at=now,
+                                   items={str(n): {"rating": "ani" if n == 12 else "strength"} for n in range(1, 19)}))
+        execute(core, FireCaseTrigger(case_id=site.case_id, trigger=trigger, actor=actor(who), at=now, fields=fields))
+    lead = login("lead")
+    lead.goto(f"{site.url}/")
+    lead.locator("nav a", has_text="Reports").click()
+    lead.select_option("select[name=region]", "3N")
+    lead.locator("form.filters button").click()
+    expect(lead.locator("p.summary")).to_contain_text("1 case(s)")
+    expect(lead.locator("figure.chart svg[role=img]").first).to_be_visible()
+    expect(lead.locator("main table").first).to_contain_text("Needs and Services")
+    shot(lead, "report-region")
+    lead.locator("nav a", has_text="PIP").click()
+    month = f"{site.today:%Y-%m}-01"
+    for name in ("baseline_start", "measure_start"):
+        lead.fill(f"input[name={name}]", month)
+    for name in ("baseline_end", "measure_end"):
+        lead.fill(f"input[name={name}]", f"{site.today:%Y-%m-%d}")
+    lead.locator("form.filters button").click()
+    expect(lead.locator("table.pip")).to_contain_text("Needs and Services")
+    expect(lead.locator("h2", has_text="Tolerance checks")).to_be_visible()
+    lead.locator("table.pip summary").first.click()
+    expect(lead.locator("table.pip details").first).to_contain_text("SE = 1.28")
+    shot(lead, "pip-worksheet")
