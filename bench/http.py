@@ -42,8 +42,7 @@ PASSWORD = "bench-password"
 
 def build(path: Path) -> dict:
     """The data set: staff through the services, then cases and a valid audit chain in bulk."""
-    from models.audit import GENESIS, chain_key, hash_of
-    from models.tables import AuditRecord
+    from models.audit import GENESIS, chain_key, record_hash
     from services import people
     from services.bus import handle
     from services.core import bootstrap
@@ -97,15 +96,17 @@ def build(path: Path) -> dict:
     prev = db.execute("SELECT record_hash FROM audit_records ORDER BY id DESC LIMIT 1").fetchone()
     prev = prev[0] if prev else GENESIS
     audit = []
-    for n in range(AUDIT):
-        record = AuditRecord(entity="case", entity_id=n % CASES + 1, from_state="sampled", to_state="screened",
-                             trigger="screen", actor="lead@bench.test", at=now - timedelta(seconds=AUDIT - n),
-                             notes=None, prev_hash=prev)
-        prev = hash_of(chain_key(BENCH_AUDIT_KEY), record)
-        audit.append((record.entity, record.entity_id, record.from_state, record.to_state, record.trigger,
-                      record.actor, record.at.strftime("%Y-%m-%d %H:%M:%S.%f"), None, record.prev_hash, prev))
-    db.executemany("INSERT INTO audit_records (entity, entity_id, from_state, to_state, \"trigger\", actor, at, notes, "
-                   "prev_hash, record_hash) VALUES (?,?,?,?,?,?,?,?,?,?)", audit)
+    key = chain_key(BENCH_AUDIT_KEY)
+    for n in range(AUDIT):   # the notes would live beside them (audit_texts): these have none
+        record = {"entity": "case", "entity_id": n % CASES + 1, "from_state": "sampled", "to_state": "screened",
+                  "trigger": "screen", "actor": "lead@bench.test", "at": now - timedelta(seconds=AUDIT - n),
+                  "notes": None, "prev_hash": prev}
+        hashed = record_hash(key, **record)
+        audit.append((record["entity"], record["entity_id"], record["from_state"], record["to_state"],
+                      record["trigger"], record["actor"], record["at"].strftime("%Y-%m-%d %H:%M:%S.%f"), prev, hashed))
+        prev = hashed
+    db.executemany("INSERT INTO audit_records (entity, entity_id, from_state, to_state, \"trigger\", actor, at, "
+                   "prev_hash, record_hash) VALUES (?,?,?,?,?,?,?,?,?)", audit)
     db.commit()
     sampled = [r[0] for r in db.execute("SELECT id FROM cases WHERE state = 'sampled' ORDER BY id")]
     db.execute("ANALYZE")

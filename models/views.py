@@ -8,12 +8,13 @@ SQLAlchemy cost more than running it here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, get_type_hints
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, exists, func, null, or_, select
+from sqlalchemy import (BindParameter, ColumnElement, Select, bindparam, case, exists, func, literal_column, null,
+                        or_, select)
 from sqlalchemy.orm import aliased
 
 from models.driver import Driver
@@ -459,8 +460,45 @@ class Views:
         """The cases reports count (passed second-level QA) within the filters: review_id, region, since, until."""
         return self._db.rows(_counted(select(*columns(CaseRow, *CountedCase._fields)), **filters), shape=CountedCase)
 
+    def counted_by_kind(self, **filters: Any) -> list[tuple[str, str, int]]:
+        """How many counted cases per region and case type: (region, case type, count)."""
+        statement = select(CaseRow.region, CaseRow.case_type, func.count()).group_by(CaseRow.region, CaseRow.case_type)
+        return self._db.rows(_counted(statement, **filters))
+
+    def rating_counts(self, *, by: str | None = None, **filters: Any) -> list[tuple]:
+        """Stored ratings of counted cases counted per item and rating, and per region (`by="region"`) or per
+        month of the case review date (`by="month"`: year and month first): the aggregate reports start from."""
+        keys = {None: [], "region": [CaseRow.region],
+                "month": [func.extract("year", CaseRow.review_date), func.extract("month", CaseRow.review_date)]}[by]
+        statement = (select(*keys, RatingRow.item, RatingRow.rating, func.count()).select_from(CaseRow)
+                     .join(RatingRow, RatingRow.case_id == CaseRow.id)
+                     .group_by(*keys, RatingRow.item, RatingRow.rating))
+        return self._db.rows(_counted(statement, **filters))
+
+    def outcome_counts(self, *, outcome_of: Mapping[int, str], applies: Mapping[str, Sequence[int]],
+                       **filters: Any) -> list[tuple[str, str, int]]:
+        """How many counted cases reached each verdict on each outcome: (outcome, verdict, count), verdicts being
+        substantially_achieved, partially_achieved, not_achieved, not_applicable or unrated. `outcome_of` maps
+        items to outcomes, `applies` each case type to its items: the roll-up happens in the database, one row
+        per case and outcome never leaves it."""
+        outcome = case(*((RatingRow.item == item, code) for item, code in outcome_of.items()))
+        applicable = or_(*((CaseRow.case_type == t) & RatingRow.item.in_(items) for t, items in applies.items()))
+        expected = case(*(((CaseRow.case_type == t) & (outcome == code),
+                           sum(1 for i in items if outcome_of[i] == code))
+                          for t, items in applies.items() for code in set(outcome_of.values())), else_=0)
+        strength = func.sum(case((RatingRow.rating == "strength", 1), else_=0))
+        ani = func.sum(case((RatingRow.rating == "ani", 1), else_=0))
+        verdict = case((func.count() < func.max(expected), "unrated"), (strength + ani == 0, "not_applicable"),
+                       (ani == 0, "substantially_achieved"), (strength == 0, "not_achieved"),
+                       else_="partially_achieved")
+        per_case = _counted(select(outcome.label("outcome"), verdict.label("verdict")).select_from(CaseRow)
+                            .join(RatingRow, RatingRow.case_id == CaseRow.id).where(applicable)
+                            .group_by(CaseRow.id, CaseRow.case_type, literal_column("outcome")), **filters).subquery()
+        return self._db.rows(select(per_case.c.outcome, per_case.c.verdict, func.count())
+                             .group_by(per_case.c.outcome, per_case.c.verdict))
+
     def rated(self, **filters: Any) -> list[RatedLine]:
-        """Every rated item of the counted cases, by case and item."""
+        """Every rated item of the counted cases, by case and item (the flat export)."""
         statement = (select(*columns(CaseRow, "id", "case_number", "case_type", "region", "review_id", "review_date"),
                             RatingRow.item, RatingRow.rating, RatingRow.rationale)
                      .join(RatingRow, RatingRow.case_id == CaseRow.id).order_by(CaseRow.id, RatingRow.item))
