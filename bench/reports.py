@@ -31,7 +31,9 @@ RATINGS = ("strength", "strength", "strength", "ani", "ani", "na")
 def populate(core, cases: int) -> None:
     """Reviews for two years in every region, and `cases` finalized cases rated on every item, written in
     bulk on the plain driver (the lifecycle is not what is measured here)."""
+    from models.repositories import outcome_code, rating_code
     from services.setup import init_db
+    from workflow.ratings import Rating, initial, outcomes
     init_db(core)
     rng = random.Random(1)
     regions = list(core.reference.regions)
@@ -49,22 +51,23 @@ def populate(core, cases: int) -> None:
              "VALUES (?, ?, 'measurement', 'finalized', 1, ?)",
              [(region, month, stamp) for month in months for region in regions])
         reviews = list(connection.exec_driver_sql("SELECT id, region, review_month FROM regional_reviews"))
-        case_rows = []
+        case_rows, ratings = [], []
         for n in range(cases):
             review_id, region, month = reviews[n % len(reviews)]
             month = month if isinstance(month, date) else date.fromisoformat(month)
-            case_rows.append((review_id, region, "foster_care" if n % 3 else "in_home", f"R-{n:06d}", "finalized",
-                              month + timedelta(days=n % 27), stamp, 1))
-        many("INSERT INTO cases (review_id, region, case_type, case_number, state, review_date, created_at, version) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", case_rows)
-        ids = [(i, t) for i, t in connection.exec_driver_sql("SELECT id, case_type FROM cases")]
-        ratings = []
-        for case_id, case_type in ids:
-            for item in range(1, 19):
-                rating = "na" if case_type == "in_home" and 4 <= item <= 11 else rng.choice(RATINGS)
-                ratings.append((case_id, item, rating, None, "reviewer@bench.test", stamp))
+            case_type = "foster_care" if n % 3 else "in_home"
+            rated = {item: Rating("na" if case_type == "in_home" and 4 <= item <= 11 else rng.choice(RATINGS))
+                     for item in range(1, 19)}
+            rolled_up = outcomes(initial(case_type, core.reference.osri) | rated, core.reference.osri)
+            case_rows.append((review_id, region, case_type, f"R-{n:06d}", "finalized", month + timedelta(days=n % 27),
+                              stamp, 1, rating_code(rated), outcome_code(list(rolled_up.values()))))
+            ratings.append(rated)
+        many("INSERT INTO cases (review_id, region, case_type, case_number, state, review_date, created_at, version, "
+             "rating_code, outcome_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", case_rows)
+        ids = [i for (i,) in connection.exec_driver_sql("SELECT id FROM cases ORDER BY id")]
         many("INSERT INTO ratings (case_id, item, rating, rationale, rated_by, rated_at) VALUES (?, ?, ?, ?, ?, ?)",
-             ratings)
+             [(case_id, item, r.rating, None, "reviewer@bench.test", stamp)
+              for case_id, rated in zip(ids, ratings) for item, r in rated.items()])
     if core.engine.dialect.name == "postgresql":
         with core.engine.connect() as connection:
             connection.exec_driver_sql("ANALYZE")

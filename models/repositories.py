@@ -733,6 +733,25 @@ class CaseTextRepository:
                          {"p": participant, "n": note, "id": conflict_id})
 
 
+#: Each rating's letter in a case's rating code; "-": not rated.
+RATING_LETTERS = {"strength": "S", "ani": "A", "na": "N"}
+
+
+def rating_code(ratings: Mapping[int, Rating]) -> str:
+    """A case's ratings as one code, a letter per item in item order (at least 18)."""
+    width = max([18, *ratings])
+    return "".join(RATING_LETTERS[ratings[i].rating] if i in ratings else "-" for i in range(1, width + 1))
+
+
+#: Each outcome verdict's letter in a case's outcome code; "-": not yet (an item unrated).
+OUTCOME_LETTERS = {"substantially_achieved": "S", "partially_achieved": "P", "not_achieved": "X",
+                   "not_applicable": "N", None: "-"}
+
+
+def outcome_code(outcomes: Sequence[str | None]) -> str:
+    return "".join(OUTCOME_LETTERS[o] for o in outcomes)
+
+
 _RATINGS_OF = select(RatingRow.item, RatingRow.rating, RatingRow.rationale).where(
     RatingRow.case_id == bindparam("case_id"))
 _PUT_RATING = ("INSERT INTO ratings (case_id, item, rating, rationale, rated_by, rated_at) "
@@ -751,8 +770,14 @@ class RatingRepository:
         return {item: Rating(rating, rationale)
                 for item, rating, rationale in self._db.rows(_RATINGS_OF, {"case_id": case_id})}
 
-    def put(self, case_id: int, changes: Mapping[int, Rating], *, by: str, at: datetime) -> None:
+    def put(self, case_id: int, changes: Mapping[int, Rating], *, outcomes: Sequence[str | None], by: str,
+            at: datetime) -> None:
+        """Store changed ratings, and beside them the case's rating and outcome codes (what the reports read):
+        `outcomes` are the case's outcomes now, in the configured order."""
         if changes:
             self._db.execute_many(_PUT_RATING, [{"case_id": case_id, "item": item, "rating": r.rating,
                                                  "rationale": r.rationale, "by": by, "at": at}
                                                 for item, r in sorted(changes.items())])
+            self._db.execute("UPDATE cases SET rating_code = :code, outcome_code = :outcomes WHERE id = :id",
+                             {"id": case_id, "code": rating_code(self.of_case(case_id)),
+                              "outcomes": outcome_code(outcomes)})

@@ -127,6 +127,12 @@ class CaseRow(Versioned, table=True):
     proposed_elimination_notes: str | None = None
     proposed_by: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
+    #: Its OSRI ratings in one code, a letter per item (S, A, N; "-" unrated), kept by the rating repository
+    #: beside the ratings rows: a report then reads one row per case, not eighteen (models.views).
+    rating_code: str = Field(default="-" * 18, max_length=32, sa_column_kwargs={"server_default": "-" * 18})
+    #: And its outcomes, a letter each in the configured order (S substantially, P partially, X not achieved,
+    #: N not applicable, "-" not yet): the roll-up is the domain's, worked out when the ratings change.
+    outcome_code: str = Field(default="-" * 7, max_length=16, sa_column_kwargs={"server_default": "-" * 7})
 
 
 class DeidentificationMap(SQLModel, table=True):

@@ -13,8 +13,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple, get_type_hints
 
-from sqlalchemy import (BindParameter, ColumnElement, Select, bindparam, case, exists, func, literal_column, null,
-                        or_, select)
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, exists, func, null, or_, select
 from sqlalchemy.orm import aliased
 
 from models.driver import Driver
@@ -106,18 +105,46 @@ class RatedLine(NamedTuple):
     rationale: str | None
 
 
-_COUNTED_BY = {"review_id": lambda v: CaseRow.review_id == v, "region": lambda v: CaseRow.region == v,
-               "since": lambda v: CaseRow.review_date >= v, "until": lambda v: CaseRow.review_date <= v}
+_COUNTED_BY = {"review_id": lambda p: CaseRow.review_id == p, "region": lambda p: CaseRow.region == p,
+               "since": lambda p: CaseRow.review_date >= p, "until": lambda p: CaseRow.review_date <= p}
 
 
-def _counted(statement: Select, **filters: Any) -> Select:
-    """`statement` narrowed to cases that passed second-level QA, by the filters given (review_id, region, and
-    since and until on their case review date)."""
+def _counted(statement: Select, names: frozenset[str]) -> Select:
+    """`statement` narrowed to cases that passed second-level QA, and by the filters `names` (review_id, region,
+    and since and until on their case review date), each bound to the parameter of its name."""
     statement = statement.where(CaseRow.state.in_([str(s) for s in COUNTED_STATES]))
-    for name, value in filters.items():
-        if value is not None:
-            statement = statement.where(_COUNTED_BY[name](value))
-    return statement
+    return statement.where(*(_COUNTED_BY[name](bindparam(name)) for name in sorted(names)))
+
+
+def _given(filters: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in filters.items() if value is not None}
+
+
+def _letter(item: int):
+    return func.substr(CaseRow.rating_code, item, 1)
+
+
+_SUMMARY_KEYS = {None: [], "region": [CaseRow.region],
+                 "month": [func.extract("year", CaseRow.review_date), func.extract("month", CaseRow.review_date)]}
+
+
+@cache
+def _tallies(by: str | None, items: int, names: frozenset[str]) -> Select:
+    """Strengths and ANIs of each item, summed over the counted cases' rating codes (built once per shape:
+    the statement is large, and compiling it cost more than running it)."""
+    keys = _SUMMARY_KEYS[by]
+    sums = [func.sum(case((_letter(n) == letter, 1), else_=0)) for n in range(1, items + 1) for letter in "SA"]
+    return _counted(select(*keys, *sums).group_by(*keys), names)
+
+
+_VERDICT_LETTERS = {"substantially_achieved": "S", "partially_achieved": "P", "not_achieved": "X"}
+
+
+@cache
+def _verdicts(outcomes: int, names: frozenset[str]) -> Select:
+    """Each outcome's verdicts counted over the counted cases' outcome codes, in outcome then verdict order."""
+    return _counted(select(*(func.sum(case((func.substr(CaseRow.outcome_code, n, 1) == letter, 1), else_=0))
+                             for n in range(1, outcomes + 1) for letter in _VERDICT_LETTERS.values())), names)
 
 
 class DeadlineLine(NamedTuple):
@@ -458,51 +485,46 @@ class Views:
 
     def counted_cases(self, **filters: Any) -> list[CountedCase]:
         """The cases reports count (passed second-level QA) within the filters: review_id, region, since, until."""
-        return self._db.rows(_counted(select(*columns(CaseRow, *CountedCase._fields)), **filters), shape=CountedCase)
+        given = _given(filters)
+        return self._db.rows(_counted(select(*columns(CaseRow, *CountedCase._fields)), frozenset(given)), given,
+                             CountedCase)
 
     def counted_by_kind(self, **filters: Any) -> list[tuple[str, str, int]]:
         """How many counted cases per region and case type: (region, case type, count)."""
+        given = _given(filters)
         statement = select(CaseRow.region, CaseRow.case_type, func.count()).group_by(CaseRow.region, CaseRow.case_type)
-        return self._db.rows(_counted(statement, **filters))
+        return self._db.rows(_counted(statement, frozenset(given)), given)
 
-    def rating_counts(self, *, by: str | None = None, **filters: Any) -> list[tuple]:
-        """Stored ratings of counted cases counted per item and rating, and per region (`by="region"`) or per
-        month of the case review date (`by="month"`: year and month first): the aggregate reports start from."""
-        keys = {None: [], "region": [CaseRow.region],
-                "month": [func.extract("year", CaseRow.review_date), func.extract("month", CaseRow.review_date)]}[by]
-        statement = (select(*keys, RatingRow.item, RatingRow.rating, func.count()).select_from(CaseRow)
-                     .join(RatingRow, RatingRow.case_id == CaseRow.id)
-                     .group_by(*keys, RatingRow.item, RatingRow.rating))
-        return self._db.rows(_counted(statement, **filters))
+    def rating_counts(self, *, by: str | None = None, items: int = 18, **filters: Any) -> list[tuple]:
+        """Ratings of counted cases counted per item and rating (strength and ani), and per region (`by="region"`)
+        or per month of the case review date (`by="month"`: year and month first). Read from each case's rating
+        code: one row per case, not one per item (at 50,000 cases about ten times less to read)."""
+        given = _given(filters)
+        keys = _SUMMARY_KEYS[by]
+        found = []
+        for row in self._db.rows(_tallies(by, items, frozenset(given)), given):
+            head, tallies = tuple(row[:len(keys)]), row[len(keys):]
+            for n in range(items):
+                found += [(*head, n + 1, "strength", tallies[2 * n] or 0),
+                          (*head, n + 1, "ani", tallies[2 * n + 1] or 0)]
+        return found
 
-    def outcome_counts(self, *, outcome_of: Mapping[int, str], applies: Mapping[str, Sequence[int]],
-                       **filters: Any) -> list[tuple[str, str, int]]:
-        """How many counted cases reached each verdict on each outcome: (outcome, verdict, count), verdicts being
-        substantially_achieved, partially_achieved, not_achieved, not_applicable or unrated. `outcome_of` maps
-        items to outcomes, `applies` each case type to its items: the roll-up happens in the database, one row
-        per case and outcome never leaves it."""
-        outcome = case(*((RatingRow.item == item, code) for item, code in outcome_of.items()))
-        applicable = or_(*((CaseRow.case_type == t) & RatingRow.item.in_(items) for t, items in applies.items()))
-        expected = case(*(((CaseRow.case_type == t) & (outcome == code),
-                           sum(1 for i in items if outcome_of[i] == code))
-                          for t, items in applies.items() for code in set(outcome_of.values())), else_=0)
-        strength = func.sum(case((RatingRow.rating == "strength", 1), else_=0))
-        ani = func.sum(case((RatingRow.rating == "ani", 1), else_=0))
-        verdict = case((func.count() < func.max(expected), "unrated"), (strength + ani == 0, "not_applicable"),
-                       (ani == 0, "substantially_achieved"), (strength == 0, "not_achieved"),
-                       else_="partially_achieved")
-        per_case = _counted(select(outcome.label("outcome"), verdict.label("verdict")).select_from(CaseRow)
-                            .join(RatingRow, RatingRow.case_id == CaseRow.id).where(applicable)
-                            .group_by(CaseRow.id, CaseRow.case_type, literal_column("outcome")), **filters).subquery()
-        return self._db.rows(select(per_case.c.outcome, per_case.c.verdict, func.count())
-                             .group_by(per_case.c.outcome, per_case.c.verdict))
+    def outcome_counts(self, *, outcomes: Sequence[str], **filters: Any) -> list[tuple[str, str, int]]:
+        """How many counted cases reached each verdict on each outcome (`outcomes`: their codes in the configured
+        order): (outcome, verdict, count) for substantially_achieved, partially_achieved and not_achieved,
+        counted from the cases' outcome codes in one pass."""
+        given = _given(filters)
+        (row,) = self._db.rows(_verdicts(len(outcomes), frozenset(given)), given)
+        names = [(code, verdict) for code in outcomes for verdict in _VERDICT_LETTERS]
+        return [(code, verdict, n or 0) for (code, verdict), n in zip(names, row)]
 
     def rated(self, **filters: Any) -> list[RatedLine]:
         """Every rated item of the counted cases, by case and item (the flat export)."""
         statement = (select(*columns(CaseRow, "id", "case_number", "case_type", "region", "review_id", "review_date"),
                             RatingRow.item, RatingRow.rating, RatingRow.rationale)
                      .join(RatingRow, RatingRow.case_id == CaseRow.id).order_by(CaseRow.id, RatingRow.item))
-        return self._db.rows(_counted(statement, **filters), shape=RatedLine)
+        given = _given(filters)
+        return self._db.rows(_counted(statement, frozenset(given)), given, RatedLine)
 
     def open_deadlines(self, *, entity: str | None = None, entity_id: int | None = None,
                        limit: int = 1_000_000) -> list[DeadlineLine]:

@@ -20,15 +20,16 @@ def rate(command: RateCase, *, uow, core: Core) -> tuple[dict[int, Rating], dict
     role = rater(case, command.actor)
     current = _current(uow, core, case)
     found = changed(current, command.items, case_type=case.case_type, rules=core.reference.osri)
+    now = current | found
+    rolled_up = outcomes(now, core.reference.osri)
     if found:
-        uow.ratings.put(case.id, found, by=command.actor.email, at=command.at)
+        uow.ratings.put(case.id, found, outcomes=list(rolled_up.values()), by=command.actor.email, at=command.at)
         case.events.append(events.RatingsChanged(
             entity="case", entity_id=case.id, trigger="rate", source=case.state, dest=case.state,
             actor=command.actor.email, at=command.at,
             notes=f"rated by the {role.replace('_', ' ')}: "
                   + "; ".join(described(n, current[n], r) for n, r in sorted(found.items()))))
-    now = current | found
-    return now, outcomes(now, core.reference.osri)
+    return now, rolled_up
 
 
 def ratings_of(uow, core: Core, *, case_id: int, viewer) -> tuple[dict[int, Rating], dict[str, str | None]]:

@@ -20,11 +20,6 @@ def _counts(rows) -> dict[int, Counter]:
     return counts
 
 
-def _applies(core: Core) -> dict[str, list[int]]:
-    rules = core.reference.osri
-    return {t: [n for n in rules.items if rules.applies(n, t)] for t in ("foster_care", "in_home")}
-
-
 def item_report(uow, core: Core, *, review_id: int | None = None, region: str | None = None,
                 since: date | None = None, until: date | None = None) -> dict:
     """Per item: applicable cases, Strengths, ANIs and the Strength percentage; per outcome: how many cases
@@ -40,8 +35,7 @@ def item_report(uow, core: Core, *, review_id: int | None = None, region: str | 
         items.append({"item": number, "name": rules.items[number].name, "applicable": strength + ani,
                       "strength": strength, "ani": ani, "strength_percent": percent(strength, strength + ani)})
     achieved: dict[str, Counter] = defaultdict(Counter)
-    for code, verdict, n in uow.views.outcome_counts(outcome_of={n: i.outcome for n, i in rules.items.items()},
-                                                     applies=_applies(core), **filters):
+    for code, verdict, n in uow.views.outcome_counts(outcomes=list(rules.outcomes), **filters):
         achieved[code][verdict] += n
     outcome_rows = [{"outcome": code, "label": label,
                      "applicable": sum(achieved[code][v] for v in (SUBSTANTIALLY, PARTIALLY, NOT_ACHIEVED)),

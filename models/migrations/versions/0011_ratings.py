@@ -1,4 +1,4 @@
-"""OSRI ratings per case and item
+"""OSRI ratings per case and item, and each case's ratings in one code for the reports
 
 Revision ID: 0011
 Revises: 0010
@@ -28,8 +28,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('case_id', 'item', name='uq_rating_case_item'))
     op.create_index('ix_ratings_case_id', 'ratings', ['case_id'])
+    with op.batch_alter_table('cases') as batch_op:
+        batch_op.add_column(sa.Column('rating_code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
+                                      server_default='-' * 18))
+        batch_op.add_column(sa.Column('outcome_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                      server_default='-' * 7))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cases') as batch_op:
+        batch_op.drop_column('outcome_code')
+        batch_op.drop_column('rating_code')
     op.drop_index('ix_ratings_case_id', 'ratings')
     op.drop_table('ratings')
