@@ -120,31 +120,34 @@ def _given(filters: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in filters.items() if value is not None}
 
 
-def _letter(item: int):
-    return func.substr(CaseRow.rating_code, item, 1)
-
-
-_SUMMARY_KEYS = {None: [], "region": [CaseRow.region],
-                 "month": [func.extract("year", CaseRow.review_date), func.extract("month", CaseRow.review_date)]}
-
-
-@cache
-def _tallies(by: str | None, items: int, names: frozenset[str]) -> Select:
-    """Strengths and ANIs of each item, summed over the counted cases' rating codes (built once per shape:
-    the statement is large, and compiling it cost more than running it)."""
-    keys = _SUMMARY_KEYS[by]
-    sums = [func.sum(case((_letter(n) == letter, 1), else_=0)) for n in range(1, items + 1) for letter in "SA"]
-    return _counted(select(*keys, *sums).group_by(*keys), names)
-
-
-_VERDICT_LETTERS = {"substantially_achieved": "S", "partially_achieved": "P", "not_achieved": "X"}
+#: What a tally may be broken down by.
+_TALLY_KEYS = {"region": [CaseRow.region], "case_type": [CaseRow.case_type],
+               "month": [func.extract("year", CaseRow.review_date), func.extract("month", CaseRow.review_date)]}
+#: The verdicts a tally counts per outcome, and their letters in a case's outcome code.
+VERDICT_LETTERS = {"substantially_achieved": "S", "partially_achieved": "P", "not_achieved": "X"}
 
 
 @cache
-def _verdicts(outcomes: int, names: frozenset[str]) -> Select:
-    """Each outcome's verdicts counted over the counted cases' outcome codes, in outcome then verdict order."""
-    return _counted(select(*(func.sum(case((func.substr(CaseRow.outcome_code, n, 1) == letter, 1), else_=0))
-                             for n in range(1, outcomes + 1) for letter in _VERDICT_LETTERS.values())), names)
+def _tally(by: tuple[str, ...], items: int, outcomes: int, names: frozenset[str]) -> Select:
+    """One pass over the counted cases: per group, how many, each item's Strengths and ANIs (from the rating
+    codes) and each outcome's verdicts (from the outcome codes). Built once per shape: the statement is large,
+    and compiling it cost more than running it."""
+    keys = [column for name in by for column in _TALLY_KEYS[name]]
+    letters = [func.sum(case((func.substr(CaseRow.rating_code, n, 1) == letter, 1), else_=0))
+               for n in range(1, items + 1) for letter in "SA"]
+    verdicts = [func.sum(case((func.substr(CaseRow.outcome_code, n, 1) == letter, 1), else_=0))
+                for n in range(1, outcomes + 1) for letter in VERDICT_LETTERS.values()]
+    return _counted(select(*keys, func.count(), *letters, *verdicts).group_by(*keys), names)
+
+
+class Tally(NamedTuple):
+    """The counted cases of one group: its keys (region, case type, year and month, as asked), how many, each
+    item's (Strengths, ANIs) from item 1 on, and each outcome's (substantially, partially, not achieved)."""
+
+    keys: tuple
+    cases: int
+    items: list[tuple[int, int]]
+    outcomes: list[tuple[int, int, int]]
 
 
 class DeadlineLine(NamedTuple):
@@ -489,34 +492,17 @@ class Views:
         return self._db.rows(_counted(select(*columns(CaseRow, *CountedCase._fields)), frozenset(given)), given,
                              CountedCase)
 
-    def counted_by_kind(self, **filters: Any) -> list[tuple[str, str, int]]:
-        """How many counted cases per region and case type: (region, case type, count)."""
+    def tallies(self, *, by: tuple[str, ...] = (), items: int, outcomes: int, **filters: Any) -> list[Tally]:
+        """The counted cases within the filters, tallied per group of `by` ("region", "case_type", "month" of the
+        case review date): the one read behind every report and the PIP worksheet."""
         given = _given(filters)
-        statement = select(CaseRow.region, CaseRow.case_type, func.count()).group_by(CaseRow.region, CaseRow.case_type)
-        return self._db.rows(_counted(statement, frozenset(given)), given)
-
-    def rating_counts(self, *, by: str | None = None, items: int = 18, **filters: Any) -> list[tuple]:
-        """Ratings of counted cases counted per item and rating (strength and ani), and per region (`by="region"`)
-        or per month of the case review date (`by="month"`: year and month first). Read from each case's rating
-        code: one row per case, not one per item (at 50,000 cases about ten times less to read)."""
-        given = _given(filters)
-        keys = _SUMMARY_KEYS[by]
+        width = sum(len(_TALLY_KEYS[name]) for name in by)
         found = []
-        for row in self._db.rows(_tallies(by, items, frozenset(given)), given):
-            head, tallies = tuple(row[:len(keys)]), row[len(keys):]
-            for n in range(items):
-                found += [(*head, n + 1, "strength", tallies[2 * n] or 0),
-                          (*head, n + 1, "ani", tallies[2 * n + 1] or 0)]
+        for row in self._db.rows(_tally(by, items, outcomes, frozenset(given)), given):
+            sums = [n or 0 for n in row[width + 1:]]
+            found.append(Tally(tuple(row[:width]), row[width], [tuple(sums[2 * i:2 * i + 2]) for i in range(items)],
+                               [tuple(sums[2 * items + 3 * o:2 * items + 3 * o + 3]) for o in range(outcomes)]))
         return found
-
-    def outcome_counts(self, *, outcomes: Sequence[str], **filters: Any) -> list[tuple[str, str, int]]:
-        """How many counted cases reached each verdict on each outcome (`outcomes`: their codes in the configured
-        order): (outcome, verdict, count) for substantially_achieved, partially_achieved and not_achieved,
-        counted from the cases' outcome codes in one pass."""
-        given = _given(filters)
-        (row,) = self._db.rows(_verdicts(len(outcomes), frozenset(given)), given)
-        names = [(code, verdict) for code in outcomes for verdict in _VERDICT_LETTERS]
-        return [(code, verdict, n or 0) for (code, verdict), n in zip(names, row)]
 
     def rated(self, **filters: Any) -> list[RatedLine]:
         """Every rated item of the counted cases, by case and item (the flat export)."""
