@@ -31,7 +31,7 @@ RATINGS = ("strength", "strength", "strength", "ani", "ani", "na")
 def populate(core, cases: int) -> None:
     """Reviews for two years in every region, and `cases` finalized cases rated on every item, written in
     bulk on the plain driver (the lifecycle is not what is measured here)."""
-    from models.repositories import outcome_code, rating_code
+    from models.repositories import rating_bits
     from services.setup import init_db
     from workflow.ratings import Rating, initial, outcomes
     init_db(core)
@@ -60,10 +60,11 @@ def populate(core, cases: int) -> None:
                      for item in range(1, 19)}
             rolled_up = outcomes(initial(case_type, core.reference.osri) | rated, core.reference.osri)
             case_rows.append((review_id, region, case_type, f"R-{n:06d}", "finalized", month + timedelta(days=n % 27),
-                              stamp, 1, rating_code(rated), outcome_code(list(rolled_up.values()))))
+                              stamp, 1, *rating_bits(rated, list(rolled_up.values())).values()))
             ratings.append(rated)
         many("INSERT INTO cases (review_id, region, case_type, case_number, state, review_date, created_at, version, "
-             "rating_code, outcome_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", case_rows)
+             "strength_items, ani_items, outcomes_substantially, outcomes_partially, outcomes_not_achieved) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", case_rows)
         ids = [i for (i,) in connection.exec_driver_sql("SELECT id FROM cases ORDER BY id")]
         many("INSERT INTO ratings (case_id, item, rating, rationale, rated_by, rated_at) VALUES (?, ?, ?, ?, ?, ?)",
              [(case_id, item, r.rating, None, "reviewer@bench.test", stamp)

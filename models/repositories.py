@@ -733,23 +733,19 @@ class CaseTextRepository:
                          {"p": participant, "n": note, "id": conflict_id})
 
 
-#: Each rating's letter in a case's rating code; "-": not rated.
-RATING_LETTERS = {"strength": "S", "ani": "A", "na": "N"}
+def bits(positions: Iterable[int]) -> int:
+    """A bit set with bit n - 1 set for each position n (item numbers and outcome places count from 1)."""
+    return sum(1 << (n - 1) for n in set(positions))
 
 
-def rating_code(ratings: Mapping[int, Rating]) -> str:
-    """A case's ratings as one code, a letter per item in item order (at least 18)."""
-    width = max([18, *ratings])
-    return "".join(RATING_LETTERS[ratings[i].rating] if i in ratings else "-" for i in range(1, width + 1))
-
-
-#: Each outcome verdict's letter in a case's outcome code; "-": not yet (an item unrated).
-OUTCOME_LETTERS = {"substantially_achieved": "S", "partially_achieved": "P", "not_achieved": "X",
-                   "not_applicable": "N", None: "-"}
-
-
-def outcome_code(outcomes: Sequence[str | None]) -> str:
-    return "".join(OUTCOME_LETTERS[o] for o in outcomes)
+def rating_bits(ratings: Mapping[int, Rating], outcomes: Sequence[str | None]) -> dict[str, int]:
+    """A case's ratings and outcomes (in the configured order) as the bit sets the reports sum."""
+    placed = list(enumerate(outcomes, start=1))
+    return {"strength_items": bits(n for n, r in ratings.items() if r.rating == "strength"),
+            "ani_items": bits(n for n, r in ratings.items() if r.rating == "ani"),
+            "outcomes_substantially": bits(k for k, o in placed if o == "substantially_achieved"),
+            "outcomes_partially": bits(k for k, o in placed if o == "partially_achieved"),
+            "outcomes_not_achieved": bits(k for k, o in placed if o == "not_achieved")}
 
 
 _RATINGS_OF = select(RatingRow.item, RatingRow.rating, RatingRow.rationale).where(
@@ -772,12 +768,13 @@ class RatingRepository:
 
     def put(self, case_id: int, changes: Mapping[int, Rating], *, outcomes: Sequence[str | None], by: str,
             at: datetime) -> None:
-        """Store changed ratings, and beside them the case's rating and outcome codes (what the reports read):
-        `outcomes` are the case's outcomes now, in the configured order."""
+        """Store changed ratings, and beside them the case's ratings and outcomes as bit sets (what the reports
+        sum): `outcomes` are the case's outcomes now, in the configured order."""
         if changes:
             self._db.execute_many(_PUT_RATING, [{"case_id": case_id, "item": item, "rating": r.rating,
                                                  "rationale": r.rationale, "by": by, "at": at}
                                                 for item, r in sorted(changes.items())])
-            self._db.execute("UPDATE cases SET rating_code = :code, outcome_code = :outcomes WHERE id = :id",
-                             {"id": case_id, "code": rating_code(self.of_case(case_id)),
-                              "outcomes": outcome_code(outcomes)})
+            self._db.execute("UPDATE cases SET strength_items = :strength_items, ani_items = :ani_items, "
+                             "outcomes_substantially = :outcomes_substantially, outcomes_partially = "
+                             ":outcomes_partially, outcomes_not_achieved = :outcomes_not_achieved WHERE id = :id",
+                             {"id": case_id, **rating_bits(self.of_case(case_id), outcomes)})

@@ -127,12 +127,15 @@ class CaseRow(Versioned, table=True):
     proposed_elimination_notes: str | None = None
     proposed_by: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
-    #: Its OSRI ratings in one code, a letter per item (S, A, N; "-" unrated), kept by the rating repository
-    #: beside the ratings rows: a report then reads one row per case, not eighteen (models.views).
-    rating_code: str = Field(default="-" * 18, max_length=32, sa_column_kwargs={"server_default": "-" * 18})
-    #: And its outcomes, a letter each in the configured order (S substantially, P partially, X not achieved,
-    #: N not applicable, "-" not yet): the roll-up is the domain's, worked out when the ratings change.
-    outcome_code: str = Field(default="-" * 7, max_length=16, sa_column_kwargs={"server_default": "-" * 7})
+    #: Its OSRI ratings and outcomes as bit sets, kept by the rating repository beside the ratings rows: bit
+    #: n - 1 of `strength_items` for a Strength on item n, of `ani_items` for an ANI; bit k of `outcomes_*` for
+    #: the k-th configured outcome's verdict (the domain's roll-up). A report then reads one row per case, not
+    #: eighteen, and sums bits (cheaper than anything on text).
+    strength_items: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    ani_items: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    outcomes_substantially: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    outcomes_partially: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    outcomes_not_achieved: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class DeidentificationMap(SQLModel, table=True):

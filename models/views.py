@@ -121,23 +121,24 @@ def _given(filters: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: What a tally may be broken down by.
-_TALLY_KEYS = {"region": [CaseRow.region], "case_type": [CaseRow.case_type],
-               "month": [func.extract("year", CaseRow.review_date), func.extract("month", CaseRow.review_date)]}
-#: The verdicts a tally counts per outcome, and their letters in a case's outcome code.
-VERDICT_LETTERS = {"substantially_achieved": "S", "partially_achieved": "P", "not_achieved": "X"}
+_TALLY_KEYS = {"region": [CaseRow.region], "case_type": [CaseRow.case_type], "review": [CaseRow.review_id]}
+#: The verdicts a tally counts per outcome, and the bit sets of the cases that hold them.
+_VERDICT_BITS = (CaseRow.outcomes_substantially, CaseRow.outcomes_partially, CaseRow.outcomes_not_achieved)
 
 
 @cache
 def _tally(by: tuple[str, ...], items: int, outcomes: int, names: frozenset[str]) -> Select:
-    """One pass over the counted cases: per group, how many, each item's Strengths and ANIs (from the rating
-    codes) and each outcome's verdicts (from the outcome codes). Built once per shape: the statement is large,
-    and compiling it cost more than running it."""
+    """One pass over the counted cases: per group, how many, each item's Strengths and ANIs and each outcome's
+    verdicts, summed from the cases' bit sets. Built once per shape: the statement is large, and compiling it
+    cost more than running it."""
     keys = [column for name in by for column in _TALLY_KEYS[name]]
-    letters = [func.sum(case((func.substr(CaseRow.rating_code, n, 1) == letter, 1), else_=0))
-               for n in range(1, items + 1) for letter in "SA"]
-    verdicts = [func.sum(case((func.substr(CaseRow.outcome_code, n, 1) == letter, 1), else_=0))
-                for n in range(1, outcomes + 1) for letter in VERDICT_LETTERS.values()]
-    return _counted(select(*keys, func.count(), *letters, *verdicts).group_by(*keys), names)
+    items_ = [func.sum(column.op(">>")(n).op("&")(1)) for n in range(items)
+              for column in (CaseRow.strength_items, CaseRow.ani_items)]
+    verdicts = [func.sum(column.op(">>")(k).op("&")(1)) for k in range(outcomes) for column in _VERDICT_BITS]
+    return _counted(select(*keys, func.count(), *items_, *verdicts).group_by(*keys), names)
+
+
+_REVIEW_MONTHS = select(ReviewRow.id, ReviewRow.review_month).where(ReviewRow.id.in_(bindparam("ids", expanding=True)))
 
 
 class Tally(NamedTuple):
@@ -486,6 +487,10 @@ class Views:
             yield from page
             after = page[-1].id
 
+    def review_months(self, review_ids: Iterable[int]) -> dict[int, date]:
+        ids = sorted(set(review_ids))
+        return dict(self._db.rows(_REVIEW_MONTHS, {"ids": ids})) if ids else {}
+
     def counted_cases(self, **filters: Any) -> list[CountedCase]:
         """The cases reports count (passed second-level QA) within the filters: review_id, region, since, until."""
         given = _given(filters)
@@ -493,8 +498,9 @@ class Views:
                              CountedCase)
 
     def tallies(self, *, by: tuple[str, ...] = (), items: int, outcomes: int, **filters: Any) -> list[Tally]:
-        """The counted cases within the filters, tallied per group of `by` ("region", "case_type", "month" of the
-        case review date): the one read behind every report and the PIP worksheet."""
+        """The counted cases within the filters, tallied per group of `by` ("region", "case_type", "review": a
+        case review date falls in its review's month, so the review says the month too): the one read behind
+        every report and the PIP worksheet."""
         given = _given(filters)
         width = sum(len(_TALLY_KEYS[name]) for name in by)
         found = []

@@ -48,9 +48,12 @@ class _Sum:
         return percent(counted.strength, counted.applicable)
 
 
-def _tallies(uow, core: Core, by: tuple[str, ...] = (), **filters):
+def _tallies(uow, core: Core, by: tuple[str, ...] = (), *, items: int | None = None, outcomes: bool = True,
+             **filters):
+    """The tallies of every item (or the first `items`) and, unless told not to, of every outcome."""
     rules = core.reference.osri
-    return uow.views.tallies(by=by, items=max(rules.items), outcomes=len(rules.outcomes), **filters)
+    return uow.views.tallies(by=by, items=items or max(rules.items), outcomes=len(rules.outcomes) if outcomes else 0,
+                             **filters)
 
 
 def item_report(uow, core: Core, *, review_id: int | None = None, region: str | None = None,
@@ -87,16 +90,20 @@ def by_region(uow, core: Core, *, since: date | None = None, until: date | None 
             for code in core.reference.regions}
 
 
-def _quarter(year, month) -> tuple[int, int]:
-    return int(year), (int(month) - 1) // 3 + 1
+def _quarters(uow, tallies) -> dict[int, tuple[int, int]]:
+    """The calendar quarter of each tallied review (its cases' review dates fall in its month)."""
+    return {review_id: (month.year, (month.month - 1) // 3 + 1)
+            for review_id, month in uow.views.review_months(t.keys[0] for t in tallies).items()}
 
 
 def by_quarter(uow, core: Core, *, region: str | None = None, since: date | None = None,
                until: date | None = None) -> tuple[list[str], dict[int, list[float | None]]]:
     """The quarters with counted cases, and each item's Strength percentage in each, for the trend lines."""
     sums: dict[tuple[int, int], _Sum] = defaultdict(_Sum)
-    for tally in _tallies(uow, core, by=("month",), region=region, since=since, until=until):
-        sums[_quarter(*tally.keys)].add(tally)
+    tallies = _tallies(uow, core, by=("review",), region=region, since=since, until=until)
+    quarter_of = _quarters(uow, tallies)
+    for tally in tallies:
+        sums[quarter_of[tally.keys[0]]].add(tally)
     quarters = sorted(sums)
     return ([f"{year}-Q{q}" for year, q in quarters],
             {item: [sums[q].strength_percent(item) for q in quarters] for item in core.reference.osri.items})
@@ -119,13 +126,15 @@ def pip_worksheet(uow, core: Core, *, baseline_start: date, baseline_end: date, 
                   measure_end: date, overlap_months: int = 0) -> dict:
     """The PIP measurement worksheet for the configured measurement items, with its tolerance checks."""
     rules, regions = core.reference.osri, core.reference.regions
-    by = ("month", "region", "case_type")
-    base_tallies = _tallies(uow, core, by=by, since=baseline_start, until=baseline_end)
-    measure_tallies = _tallies(uow, core, by=by, since=measure_start, until=measure_end)
+    by, measured = ("review", "region", "case_type"), max(rules.measurement_items)   # no outcome: half the work
+    base_tallies = _tallies(uow, core, by=by, items=measured, outcomes=False, since=baseline_start, until=baseline_end)
+    measure_tallies = _tallies(uow, core, by=by, items=measured, outcomes=False, since=measure_start,
+                               until=measure_end)
     base, measure = _Sum(base_tallies), _Sum(measure_tallies)
     by_quarter: dict[tuple[int, int], _Sum] = defaultdict(_Sum)
+    quarter_of = _quarters(uow, measure_tallies)
     for tally in measure_tallies:
-        by_quarter[_quarter(*tally.keys[:2])].add(tally)
+        by_quarter[quarter_of[tally.keys[0]]].add(tally)
     quarters = sorted(by_quarter)
     lines, applicable = [], []
     for item in rules.measurement_items:
@@ -140,7 +149,7 @@ def pip_worksheet(uow, core: Core, *, baseline_start: date, baseline_end: date, 
     types: dict[str, Counter] = {"baseline": Counter(), "measure": Counter()}
     for name, tallies in (("baseline", base_tallies), ("measure", measure_tallies)):
         for tally in tallies:
-            region, case_type = tally.keys[2], tally.keys[3]
+            region, case_type = tally.keys[1], tally.keys[2]
             metro[name]["metro" if regions[region].metro else "other"] += tally.cases
             types[name][case_type] += tally.cases
     type_checks = {t: share_check(types["baseline"], types["measure"], t) for t in ("foster_care", "in_home")}

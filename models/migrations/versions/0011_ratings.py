@@ -1,4 +1,4 @@
-"""OSRI ratings per case and item, and each case's ratings in one code for the reports
+"""OSRI ratings per case and item, and each case's ratings and outcomes as bit sets for the reports
 
 Revision ID: 0011
 Revises: 0010
@@ -15,6 +15,10 @@ branch_labels = None
 depends_on = None
 
 
+#: Each case's ratings and outcomes as bit sets (models.tables.CaseRow), what the reports sum.
+_BITS = ('strength_items', 'ani_items', 'outcomes_substantially', 'outcomes_partially', 'outcomes_not_achieved')
+
+
 def upgrade() -> None:
     op.create_table('ratings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -29,15 +33,13 @@ def upgrade() -> None:
     sa.UniqueConstraint('case_id', 'item', name='uq_rating_case_item'))
     op.create_index('ix_ratings_case_id', 'ratings', ['case_id'])
     with op.batch_alter_table('cases') as batch_op:
-        batch_op.add_column(sa.Column('rating_code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
-                                      server_default='-' * 18))
-        batch_op.add_column(sa.Column('outcome_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
-                                      server_default='-' * 7))
+        for name in _BITS:
+            batch_op.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default='0'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('cases') as batch_op:
-        batch_op.drop_column('outcome_code')
-        batch_op.drop_column('rating_code')
+        for name in _BITS:
+            batch_op.drop_column(name)
     op.drop_index('ix_ratings_case_id', 'ratings')
     op.drop_table('ratings')
