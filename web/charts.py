@@ -50,7 +50,9 @@ def item_bars(name: str, title: str, rows: Sequence[tuple[int, float | None]],
     figure = _figure_type()(figsize=(7.5, 2.8))
     axes = figure.subplots()
     labels = [str(item) for item, _ in rows]
-    axes.bar(labels, [value or 0 for _, value in rows], color=STRENGTH_COLOUR, label="Strength %")
+    bars = axes.bar(labels, [value or 0 for _, value in rows], color=STRENGTH_COLOUR, label="Strength %")
+    for bar, (item, _) in zip(bars, rows):
+        bar.set_gid(f"{name}-item-{item}")     # each bar is addressable: <g id="items-item-12">
     if goals:
         marked = [(i, goals[item]) for i, (item, _) in enumerate(rows) if goals.get(item) is not None]
         axes.hlines([g for _, g in marked], [i - 0.4 for i, _ in marked], [i + 0.4 for i, _ in marked],

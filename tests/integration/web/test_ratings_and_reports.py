@@ -142,7 +142,8 @@ def test_the_report_and_pip_pages_show_their_numbers_beside_accessible_charts(ap
     assert page.count('role="img"') == 3 and "<title id=\"items-title\">" in page and "<desc id=\"items-desc\">" in page
     first = page[page.index("<svg"):page.index("</svg>") + 6]
     ElementTree.fromstring(first)                                        # the SVG parses
-    assert first.count('id="patch_') >= 18 and "highest item" in first   # a bar per item, described
+    assert re.findall(r'<g id="items-item-(\d+)"', first) == [str(n) for n in range(1, 19)]   # a bar per item
+    assert "highest item" in first
     again = lead.get("/reports").get_data(as_text=True)
     assert re.findall(r"<svg.*?</svg>", again, re.S) == re.findall(r"<svg.*?</svg>", page, re.S)   # same bytes
     assert lead.get("/reports/ratings.csv").get_data(as_text=True).count("\n") == 1 + 18
