@@ -28,12 +28,23 @@ def _figure_type():
     return Figure
 
 
+_STYLE = re.compile(r'style="([^"]*)"')
+
+
+def _attributes(found: re.Match) -> str:
+    """An inline `style` as SVG presentation attributes: the pages' Content-Security-Policy allows no inline
+    style, and a chart drawn without its fills is a black box."""
+    pairs = (part.split(":", 1) for part in found.group(1).split(";") if ":" in part)
+    return " ".join(f'{name.strip()}="{escape(value.strip().strip(chr(39)))}"' for name, value in pairs)
+
+
 def _svg(figure, name: str, title: str, desc: str) -> Markup:
     """The figure as inline SVG with its accessible name and description."""
     out = io.StringIO()
     figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     svg = out.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg[svg.index("<svg"):], flags=re.S)
+    svg = _STYLE.sub(_attributes, svg)
     opening = re.match(r"<svg[^>]*>", svg).group(0)
     tagged = opening[:-1] + f' role="img" aria-labelledby="{name}-title {name}-desc" class="chart">'
     head = f'<title id="{name}-title">{escape(title)}</title><desc id="{name}-desc">{escape(desc)}</desc>'

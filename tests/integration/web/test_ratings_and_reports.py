@@ -144,6 +144,7 @@ def test_the_report_and_pip_pages_show_their_numbers_beside_accessible_charts(ap
     ElementTree.fromstring(first)                                        # the SVG parses
     assert re.findall(r'<g id="items-item-(\d+)"', first) == [str(n) for n in range(1, 19)]   # a bar per item
     assert "highest item" in first
+    assert 'style="' not in first and "<style" not in first and 'fill="#2f6f9f"' in first   # drawn under the CSP
     again = lead.get("/reports").get_data(as_text=True)
     assert re.findall(r"<svg.*?</svg>", again, re.S) == re.findall(r"<svg.*?</svg>", page, re.S)   # same bytes
     assert lead.get("/reports/ratings.csv").get_data(as_text=True).count("\n") == 1 + 18
