@@ -20,13 +20,23 @@ _CLOSED = (CaseState.FINALIZED, CaseState.DEIDENTIFIED, CaseState.ELIMINATED)
 _STAFFED = (CaseState.ASSIGNED, CaseState.REVIEWED)
 
 
-def _open_case(uow, command, *, also: Role | None = None) -> CaseReview:
-    """The case, if the actor is a team lead or its reviewer (or has `also` in its region) and it is not
-    closed; Forbidden or NotAllowed otherwise."""
+def _recorder(case: CaseReview, actor, *, interviews: bool) -> bool:
+    """Team leads and the case's reviewer record its people; for its interviews, its region's site
+    coordinators too (they arrange them)."""
+    return (actor.has(Role.TEAM_LEAD) or actor.email == case.reviewer
+            or (interviews and actor.has(Role.SITE_COORDINATOR) and actor.region == case.region))
+
+
+def records(case: CaseReview, actor, *, interviews: bool = False) -> bool:
+    """Whether `actor` may record the case's people (or their interviews) now: what the case page offers."""
+    return _recorder(case, actor, interviews=interviews) and case.state not in _CLOSED
+
+
+def _open_case(uow, command, *, interviews: bool = False) -> CaseReview:
+    """The case, if the actor records its people (or interviews) and it is not closed; Forbidden or
+    NotAllowed otherwise."""
     case = cases.get_case(uow, case_id=command.case_id, viewer=command.actor)
-    actor = command.actor
-    if not (actor.has(Role.TEAM_LEAD) or actor.email == case.reviewer
-            or (also is not None and actor.has(also) and actor.region == case.region)):
+    if not _recorder(case, command.actor, interviews=interviews):
         raise Forbidden("only a team lead or the case's reviewer records its people and interviews")
     if case.state in _CLOSED:
         raise NotAllowed(f"the case is {case.state}: its people and interviews are no longer changed",
@@ -51,7 +61,7 @@ def add_participant(command: AddParticipant, *, uow, core: Core) -> Participant:
 
 
 def record_interview(command: RecordInterview, *, uow, core: Core) -> Interview:
-    case = _open_case(uow, command, also=Role.SITE_COORDINATOR)
+    case = _open_case(uow, command, interviews=True)
     rules = core.reference.case_people
     people = {p.id: p for p in uow.case_people.participants(case.id)}
     collect({"participant_id": [] if command.participant_id in people else

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from notifications.messages import Recipients, deadline_notice
-from services.cases import case_context
+from services.cases import fire as fire_case_trigger
 from services.core import Core
 from workflow.actors import SYSTEM_ACTOR
-from workflow.case_lifecycle import CASE_LIFECYCLE
 from workflow.clocks import ClockRule, due_at
-from workflow.commands import SweepDeadlines
+from workflow.commands import FireCaseTrigger, SweepDeadlines
 from workflow.deadlines import CLOCK_EFFECTS, RESPONSE, START_FROM_REVIEW_DATE, Start, check, steps
 from workflow.events import Transitioned
 
@@ -52,14 +51,6 @@ def apply_clock_effects(event: Transitioned, *, uow, core: Core) -> None:
             uow.deadlines.stop(entity=event.entity, entity_id=event.entity_id, clock=clock, at=event.at)
 
 
-def _fire_by_itself(uow, core: Core, case, trigger: str, *, at: datetime) -> None:
-    """A trigger the configuration has the sweep fire once its clock is due (de-identification), as `system`."""
-    review = uow.reviews.get(case.review_id)
-    ctx = case_context(core, uow, review.review_month, fields={}, now=at)
-    CASE_LIFECYCLE.fire(case, trigger, actor=SYSTEM_ACTOR, fields={}, ctx=ctx, now=at)
-    uow.cases.save(case)
-
-
 @dataclass
 class SweptBatch:
     claimed: int = 0
@@ -84,7 +75,9 @@ def sweep_batch(command: SweepDeadlines, *, uow, core: Core) -> SweptBatch:
         try:
             rule = core.reference.clocks[row.clock]
             if rule.fires and row.entity == "case" and command.at > row.due_at:
-                _fire_by_itself(uow, core, cases[row.entity_id], rule.fires, at=command.at)
+                # a trigger the configuration has the sweep fire itself once due (de-identification), as `system`
+                fire_case_trigger(FireCaseTrigger(case_id=row.entity_id, trigger=rule.fires, actor=SYSTEM_ACTOR,
+                                                  at=command.at), uow=uow, core=core)
                 moves.append((row.id, len(steps(rule)), None))   # done: no notice is owed any more
                 continue
             outcome = check(rule, row.due_at, row.cursor, command.at)

@@ -16,25 +16,25 @@ from workflow.case_people import labels_of
 from workflow.names import Replacer
 
 
-def replacer_for(uow, core: Core, case_id: int, *, former_number: str | None = None,
+def replacer_for(core: Core, people, *, former_number: str | None = None,
                  identifier: str | None = None) -> tuple[Replacer, dict[int, str]]:
-    """The replacer of the case's names (and of its former case number), and each participant's label."""
+    """The replacer of the names of a case's `people` (and of its former case number), and each one's label."""
     rules = core.reference.case_people
-    people = uow.case_people.participants(case_id)
     labels = labels_of(people, rules)
     exact = [(former_number, identifier)] if former_number and identifier else []
     return Replacer([(p.name, labels[p.id]) for p in people], rules.common_words, exact=exact), labels
 
 
-def common_words(uow, core: Core, case_id: int) -> list[str]:
-    """The case's name parts that are also common words, with whose they are: de-identification will replace
-    the word wherever it appears, so the team lead is told beforehand (and rereads those texts after)."""
-    return [f"{flag.part.capitalize()} ({flag.label})" for flag in replacer_for(uow, core, case_id)[0].flags]
+def common_words(core: Core, people) -> list[str]:
+    """The name parts of the case's `people` that are also common words, with whose they are: de-identification
+    will replace the word wherever it appears, so the team lead is told beforehand (and rereads those texts)."""
+    return [f"{flag.part.capitalize()} ({flag.label})" for flag in replacer_for(core, people)[0].flags]
 
 
 def deidentify(event: events.CaseDeidentified, *, uow, core: Core) -> None:
     case_id = event.entity_id
-    replace, labels = replacer_for(uow, core, case_id, former_number=event.data["previous"]["case_number"],
+    replace, labels = replacer_for(core, uow.case_people.participants(case_id),
+                                   former_number=event.data["previous"]["case_number"],
                                    identifier=event.data["identifier"])
     changes = []
     for table, column, row_id, text in uow.case_texts.texts(case_id):

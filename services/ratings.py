@@ -37,7 +37,8 @@ def ratings_of(uow, core: Core, *, case_id: int, viewer) -> tuple[dict[int, Rati
     case = cases.get_case(uow, case_id=case_id, viewer=viewer)
     current = _current(uow, core, case)
     if viewer.sees_masked:
-        people = uow.case_people.participants(case.id)
-        current = {n: r._replace(rationale=masking.masked_texts(viewer, people, [r.rationale])[0])
-                   if r.rationale else r for n, r in current.items()}
+        numbers = sorted(current)
+        rationales = masking.masked_texts(viewer, uow.case_people.participants(case.id),
+                                          [current[n].rationale for n in numbers])
+        current = {n: current[n]._replace(rationale=text) for n, text in zip(numbers, rationales)}
     return current, outcomes(current, core.reference.osri)

@@ -23,7 +23,7 @@ from workflow.commands import (AddParticipant, AddressFeedback, DrawSample, Exte
                                RecordPlanningCall, RecordStaffing, ScheduleOnSite)
 from workflow.concern_lifecycle import CONCERN_LIFECYCLE
 from workflow.errors import DomainError
-from workflow.ratings import RATER
+from workflow.ratings import may_rate
 from workflow.roles import Role
 from workflow.sampling import explain
 
@@ -240,7 +240,7 @@ def case_page(case_id: int):
         identity = cases.original_identity(uow, case=case, viewer=viewer)
         people, interviews, owed = case_people.people_of(uow, c, case_id=case.id, viewer=viewer)
         owed = masking.masked_texts(viewer, people, owed)
-        common = deidentify.common_words(uow, c, case.id) if viewer.has(Role.TEAM_LEAD) and \
+        common = deidentify.common_words(c, people) if viewer.has(Role.TEAM_LEAD) and \
             case.state in ("cb_oversight", "finalized") else []
         staffing = uow.case_people.staffing(case.id)
         rated, rolled_up = ratings.ratings_of(uow, c, case_id=case.id, viewer=viewer)
@@ -256,10 +256,7 @@ def case_page(case_id: int):
         interviews={p.id: [i for i in interviews if i.participant_id == p.id] for p in people}, rules=rules,
         staffing=staffing, feedback=feedback_items, returned=returned, statuses=STATUSES, locations=LOCATIONS,
         common=common, rated=rated, rolled_up=rolled_up, osri=c.reference.osri,
-        rates=RATER.get(case.state) is not None and getattr(case, RATER[case.state]) == viewer.email,
-        records_people=(viewer.has(Role.TEAM_LEAD) or viewer.email == case.reviewer
-                        or (viewer.has(Role.SITE_COORDINATOR) and viewer.region == case.region))
-        and case.state not in ("finalized", "deidentified", "eliminated"))
+        rates=may_rate(case, viewer), records_people=case_people.records(case, viewer, interviews=True))
 
 
 def _on_case(case_id: int, command, done: str):

@@ -61,6 +61,12 @@ def initial(case_type: str, rules: OsriRules) -> dict[int, Rating]:
     return {n: Rating(None if rules.applies(n, case_type) else NA) for n in rules.items}
 
 
+def may_rate(case, actor) -> bool:
+    """Whether `actor` is the one who rates the case in its state (what the case page offers)."""
+    role = RATER.get(case.state)
+    return role is not None and actor.email == getattr(case, role)
+
+
 def rater(case, actor) -> str:
     """Which of the case's people rates now (the actor must be that one): Forbidden for anyone else;
     NotAllowed (409) once QA is complete, or before the case is assigned."""
