@@ -12,11 +12,13 @@ Alembic migration or a test reading through SQLAlchemy sees the same values.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
+import psycopg
 from sqlalchemy import Boolean, Connection, Date, DateTime, Select, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -145,6 +147,19 @@ class Driver:
     def ddl(self, element) -> None:
         """Run a schema statement (sqlalchemy.schema's CreateIndex, DropIndex, …) as this database writes it."""
         self.execute(str(element.compile(dialect=_dialect(self._dialect))))
+
+    def ddl_unless_repeated(self, element) -> bool:
+        """Run a CREATE UNIQUE INDEX; False, and nothing changed, when the table's rows repeat its key (under a
+        savepoint: on PostgreSQL a failed statement would refuse every later one of the transaction)."""
+        self.execute("SAVEPOINT unique_index")
+        try:
+            self.ddl(element)
+        except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation):
+            self.execute("ROLLBACK TO SAVEPOINT unique_index")
+            self.execute("RELEASE SAVEPOINT unique_index")
+            return False
+        self.execute("RELEASE SAVEPOINT unique_index")
+        return True
 
     def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if self.postgres:

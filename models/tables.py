@@ -283,8 +283,8 @@ class FosterCareEpisode(SQLModel, table=True):
     """A custody episode of the foster-care extract (the latest import replaces the whole universe)."""
 
     __tablename__ = "universe_foster_care"
-    #: The key's index carries the row, so the import finds repeated keys (and where they first were) in it.
-    __table_args__ = (Index("ix_universe_fc_key", "child_id", "custody_start", "source_row"),
+    #: The key is unique: the database refuses an extract that repeats one (the import then says where).
+    __table_args__ = (Index("ix_universe_fc_key", "child_id", "custody_start", unique=True),
                       Index("ix_universe_fc_region_start", "region", "custody_start"))
     id: int | None = Field(default=None, primary_key=True)
     #: The row of the extract it came from (the header is row 1).
@@ -303,7 +303,7 @@ class InHomeServiceCase(SQLModel, table=True):
     """A case of the in-home extract (the latest import replaces the whole universe)."""
 
     __tablename__ = "universe_in_home"
-    __table_args__ = (Index("ix_universe_ih_key", "case_id", "source_row"),
+    __table_args__ = (Index("ix_universe_ih_key", "case_id", unique=True),
                       Index("ix_universe_ih_region_start", "region", "case_start"))
     id: int | None = Field(default=None, primary_key=True)
     source_row: int = 0

@@ -77,11 +77,11 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
         except (csv.Error, UnicodeDecodeError) as error:
             reading.problem(reading.rows + 2, f"not readable as CSV ({error})")
             raise Refused(reading.report()) from None   # the unit of work is not committed: nothing changed
-        uow.universe.indexed(kind)
-        repeated, total = uow.universe.repeated_keys(kind, limit=MOST_PROBLEMS)
-        for row, first, key in repeated:
-            reading.problem(row, duplicate(kind, key, first))
-        reading.more_problems += total - len(repeated)
+        if not uow.universe.indexed(kind):
+            repeated, total = uow.universe.repeated_keys(kind, limit=MOST_PROBLEMS)
+            for row, first, key in repeated:
+                reading.problem(row, duplicate(kind, key, first))
+            reading.more_problems += total - len(repeated)
         if reading.problems:
             raise Refused(reading.report())  # the unit of work is not committed: nothing changed
         uow.universe.record_import(kind=kind, digest=digest, rows=reading.rows, by=by, at=core.now())
