@@ -342,7 +342,7 @@ class SampleEntryRow(SQLModel, table=True):
     __tablename__ = "sample_entries"
     __table_args__ = (UniqueConstraint("sample_id", "case_type", "position", name="uq_sample_entry_position"),)
     id: int | None = Field(default=None, primary_key=True)
-    sample_id: int = Field(foreign_key="samples.id", index=True)
+    sample_id: int = Field(foreign_key="samples.id")   # looked up by the unique (sample, type, position) index
     case_type: str = Field(max_length=16)
     position: int
     key: str = Field(max_length=64)
