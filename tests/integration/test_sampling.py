@@ -80,6 +80,20 @@ def test_a_bad_row_refuses_the_whole_file_with_its_row_number_and_nothing_is_wri
     assert count(app, FosterCareEpisode) == 3                      # the universe before stays as it was
 
 
+def test_a_repeated_in_home_case_is_reported_with_the_other_bad_rows_in_row_order(app, tmp_path):
+    run(app, "import-universe", "in-home", str(write(tmp_path / "good.csv", IH, in_home_rows(4))))
+    rows = in_home_rows(6)
+    rows[2][3] = "2025-02-30"                   # row 4: not a date
+    rows.append(list(rows[1]))                  # row 8: case I001 again
+    rows.append(list(rows[1]))                  # row 9: and again
+    result = run(app, "import-universe", "in-home", str(write(tmp_path / "bad.csv", IH, rows)))
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.lstrip().startswith("row ")]
+    assert [line.split(":")[0].strip() for line in lines] == ["row 4", "row 8", "row 9"]
+    assert "duplicate case_id I001 (as in row 3)" in lines[1]
+    assert count(app, InHomeServiceCase) == 4   # the universe before stays as it was
+
+
 def test_a_file_without_a_column_is_refused(app, tmp_path):
     result = run(app, "import-universe", "in-home", str(write(tmp_path / "ih.csv", IH[:-1], [])))
     assert result.exit_code == 1 and "row 1: missing column worker_id" in result.output
