@@ -17,12 +17,13 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, bindparam, func, select, union
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from models import sample_lists
 from models.driver import Driver
 from models.tables import (ApiToken, AuditRecord, AuditText, CalendarEntry, CaseParticipant, CaseRow, ConcernRow,
                            Conflict, Deadline, DeidentificationMap, FeedbackRow, FosterCareEpisode, InHomeServiceCase,
                            InterviewRow, LoginFailure, LoginSession, OutboxMessage, PlanningCall, RatingRow, RegionRow,
                            ReviewRow,
-                           SampleEntryRow, SampleRow, StaffingRow, UniverseImport, User, UserRole)
+                           SampleEntryRow, SampleListRow, SampleRow, StaffingRow, UniverseImport, User, UserRole)
 from models.views import DeadlineLine, OutboxLine, UserLine, columns
 from workflow.actors import Actor, Directory
 from workflow.case_lifecycle import CaseReview
@@ -571,12 +572,18 @@ class SampleRepository:
                                            "frame_digest": frame_digest, "period_start": period_start,
                                            "period_end": period_end, "drawn_by": drawn_by, "drawn_at": drawn_at})
 
-    def add_entries(self, sample_id: int, entries: Iterable[Entry], case_ids: Mapping[str, int]) -> None:
-        """Store a draw's entries in their order; `case_ids` names the case each entry for review became
-        (by the entry's case type and key)."""
+    def add_entries(self, sample_id: int, extension: int, entries: Sequence[Entry],
+                    case_ids: Mapping[str, int]) -> None:
+        """Store a draw's entries (extension 0) or an extension's in their order, as one list (empty when the frame
+        was); `case_ids` names the case each entry for review became (by its case type and key): those get rows."""
+        self._db.insert(SampleListRow, {"sample_id": sample_id, "extension": extension,
+                                        "entries": sample_lists.encode(
+                                            (e.case_type, e.order, e.key, e.case_number, e.child_id, e.worker,
+                                             e.number, e.role, e.reason, e.flag, e.extension) for e in entries)})
         self._db.insert_rows(SampleEntryRow, _ENTRY_COLUMNS, (
             (sample_id, e.case_type, e.order, e.key, e.case_number, e.child_id, e.worker, e.number, e.role, e.reason,
-             e.flag, case_ids.get(f"{e.case_type}:{e.key}"), e.extension) for e in entries))
+             e.flag, case_ids[f"{e.case_type}:{e.key}"], e.extension) for e in entries
+            if f"{e.case_type}:{e.key}" in case_ids))
 
     def supersede(self, sample_id: int, *, at: datetime) -> None:
         """A re-draw replaces the sample: it is kept, superseded, its entries no longer naming the cases that
@@ -596,9 +603,11 @@ class SampleRepository:
         self._db.execute("UPDATE sample_entries SET role = 'eliminated', reason = :reason, replaced_by = :by "
                          "WHERE id = :id", {"id": entry_id, "reason": reason, "by": replaced_by})
 
-    def for_review(self, entry_id: int, *, case_id: int) -> None:
-        self._db.execute("UPDATE sample_entries SET role = 'review', case_id = :case_id WHERE id = :id",
-                         {"id": entry_id, "case_id": case_id})
+    def for_review(self, sample_id: int, entry, *, case_id: int) -> None:
+        """An oversample entry (a views.SampleEntryLine) becomes a case: its row says so."""
+        values = entry._replace(role="review", case_id=case_id)._asdict()
+        del values["id"]
+        self._db.insert(SampleEntryRow, {"sample_id": sample_id, **values})
 
 
 _PARTICIPANTS = (select(*columns(CaseParticipant, *Participant._fields))

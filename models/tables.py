@@ -4,7 +4,7 @@ Stateful rows carry a `version`: the repositories' one versioned UPDATE refuses 
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from workflow.states import OutboxStatus
@@ -336,8 +336,20 @@ class SampleRow(SQLModel, table=True):
     superseded_at: datetime | None = None
 
 
+class SampleListRow(SQLModel, table=True):
+    """A draw's ordered list, as drawn (models.sample_lists): one per draw (extension 0) and per extension."""
+
+    __tablename__ = "sample_lists"
+    __table_args__ = (UniqueConstraint("sample_id", "extension", name="uq_sample_list_extension"),)
+    id: int | None = Field(default=None, primary_key=True)
+    sample_id: int = Field(foreign_key="samples.id")
+    extension: int
+    entries: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 class SampleEntryRow(SQLModel, table=True):
-    """One record of a drawn sample, in its order: the artifact an auditor checks."""
+    """What became of an entry of the ordered list that became a case: the case, its role now (an eliminated
+    case's entry is `eliminated`), and what replaced it. Entries that never became cases have no row."""
 
     __tablename__ = "sample_entries"
     __table_args__ = (UniqueConstraint("sample_id", "case_type", "position", name="uq_sample_entry_position"),)

@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any, NamedTuple, get_type_hints
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, exists, func, null, or_, select
 from sqlalchemy.orm import aliased
 
+from models import sample_lists
 from models.driver import Driver
 from models.tables import (AuditRecord, AuditText, CaseRow, ConcernRow, Conflict, Deadline, OutboxMessage,
-                           PlanningCall, RatingRow, RegionRow, ReviewRow, SampleEntryRow, SampleRow, UniverseImport,
-                           User, UserRole)
+                           PlanningCall, RatingRow, RegionRow, ReviewRow, SampleEntryRow, SampleListRow, SampleRow,
+                           UniverseImport, User, UserRole)
 from workflow.actors import OVERSEEN_STATES, Actor
 from workflow.case_lifecycle import CaseReview
 from workflow.concern_lifecycle import Concern
@@ -233,7 +235,7 @@ class SampleLine(NamedTuple):
 
 
 class SampleEntryLine(NamedTuple):
-    id: int
+    id: int | None                 # the entry's row: only entries that became cases have one
     case_type: str
     position: int
     key: str
@@ -371,6 +373,8 @@ _PLANNING_CALLS = (select(*columns(PlanningCall, *PlanningCallLine._fields))
 _SAMPLE_ENTRIES = (select(*columns(SampleEntryRow, *SampleEntryLine._fields))
                    .where(SampleEntryRow.sample_id == bindparam("sample_id"))
                    .order_by(SampleEntryRow.case_type, SampleEntryRow.position))
+_SAMPLE_LISTS = (select(SampleListRow.entries).where(SampleListRow.sample_id == bindparam("sample_id"))
+                 .order_by(SampleListRow.extension))
 _ENTRY_OF_CASE = select(SampleEntryRow.sample_id, *columns(SampleEntryRow, *SampleEntryLine._fields)).where(
     SampleEntryRow.case_id == bindparam("case_id"))
 _REPLACEMENT = aliased(CaseRow)
@@ -578,8 +582,14 @@ class Views:
         return found
 
     def sample_entries(self, sample_id: int) -> list[SampleEntryLine]:
-        """A sample's entries, foster care first, each type in its order."""
-        return self._db.rows(_SAMPLE_ENTRIES, {"sample_id": sample_id}, SampleEntryLine)
+        """A sample's entries, foster care first, each type in its order: as its lists have them, each entry that
+        became a case as its row says now (the others have no id, case or replacement)."""
+        rows = {(r.case_type, r.position): r
+                for r in self._db.rows(_SAMPLE_ENTRIES, {"sample_id": sample_id}, SampleEntryLine)}
+        entries = [rows.pop((e[0], e[1]), None) or SampleEntryLine(None, *e[:10], None, None, e[10])
+                   for (document,) in self._db.rows(_SAMPLE_LISTS, {"sample_id": sample_id})
+                   for e in sample_lists.decode(document)]
+        return sorted(entries + list(rows.values()), key=itemgetter(1, 2))
 
     def sample_entry_of_case(self, case_id: int) -> tuple[int, SampleEntryLine] | None:
         """The sample (its id) and the entry a case was drawn from, or None for a case added by hand."""

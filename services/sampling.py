@@ -163,7 +163,7 @@ def draw_sample(command: DrawSample, *, uow, core: Core) -> Draw:
     case_ids = {f"{e.case_type}:{e.key}": _drawn_case(uow, review, e, actor=command.actor.email, at=command.at,
                                                       how=f"drawn: {e.case_type.replace('_', ' ')} #{e.order}")
                 for e in result.entries if e.role is SampleRole.REVIEW}
-    uow.samples.add_entries(sample_id, result.entries, case_ids)
+    uow.samples.add_entries(sample_id, 0, result.entries, case_ids)
     # only now, so that the new cases' ids are above the withdrawn ones: SQLite never gives those out again
     uow.cases.withdraw(withdrawn)
     told = (f"seed {seed}, {ALGORITHM}, frame {result.frame_digest[:12]}…, sample period {period.start} to "
@@ -192,7 +192,7 @@ def extend_draw(command: ExtendDraw, *, uow, core: Core) -> list[Entry]:
     if not added:
         raise NotAllowed("every record of the universe in this sample period is in the draw already: "
                          "nothing to extend it with (import a newer extract first)")
-    uow.samples.add_entries(current.id, added, {})
+    uow.samples.add_entries(current.id, added[0].extension, added, {})
     counts = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in Counter(e.case_type for e in added).items())
     record(review, events.DrawExtended, trigger="extend_draw", actor=command.actor, now=command.at,
            notes=f"extension {added[0].extension}: {counts} added in the same seeded order")
@@ -241,8 +241,8 @@ def _replace(uow, core: Core, sample_id: int, line, *, actor: str, at) -> int | 
         review = uow.reviews.get(eliminated.review_id)
         replaced_by = _drawn_case(uow, review, following, actor=actor, at=at,
                                   how=f"drawn: replaces case {eliminated.case_number} (#{following.order})")
-        uow.samples.for_review(next(e.id for e in lines if e.key == following.key
-                                    and e.case_type == following.case_type), case_id=replaced_by)
+        uow.samples.for_review(sample_id, next(e for e in lines if e.key == following.key
+                                               and e.case_type == following.case_type), case_id=replaced_by)
     uow.samples.eliminated(line.id, reason=uow.cases.get(line.case_id).elimination_reason, replaced_by=replaced_by)
     return replaced_by
 

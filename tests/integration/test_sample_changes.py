@@ -1,8 +1,11 @@
 """After the draw: drawing again while nothing is screened, extending the draw, and preparing the review."""
 
-from sqlmodel import select
+from alembic import command
+from sqlmodel import func, select
 
-from models.tables import OutboxMessage
+from models import sample_lists
+from models.database import alembic_config
+from models.tables import OutboxMessage, SampleEntryRow, SampleListRow
 from tests.integration.conftest import Staff, stored
 from tests.integration import test_sampling
 from tests.integration.test_sampling import FC, drawn_review, eliminate, foster_care_rows, run, write
@@ -69,6 +72,49 @@ def test_extending_the_draw_continues_its_seeded_order_and_fills_an_elimination_
     assert [(e.key, e.order) for e in again] == [(e.key, e.order) for e in frame]
     notes = [r.notes for r in audit_of(app, review["id"]) if r.trigger == "extend_draw"]
     assert notes == ["extension 1: 15 foster care added in the same seeded order"]
+
+
+def stored_list(app):
+    """The sample's ordered list as stored: (case type, order, case number, role, reason) per entry."""
+    with stored(app.extensions["qareview"]) as session:
+        document = session.exec(select(SampleListRow.entries)).one()
+    return [(e[0], e[1], e[3], e[7], e[8]) for e in sample_lists.decode(document)]
+
+
+def as_listed(entries):
+    return [(e["case_type"], e["order"], e["case_number"], e["role"], e["reason"]) for e in entries]
+
+
+def test_the_ordered_list_stays_as_drawn_while_the_sample_says_what_became_of_its_cases(app, tmp_path):
+    client, review, sample = drawn_review(app, tmp_path)
+    case_id = next(e["case_id"] for e in sample["entries"] if e["role"] == "review")
+    replacement = eliminate(client, case_id).json["replacement"]["case_id"]
+    now = client.get(f"/api/v1/reviews/{review['id']}/sample").json["entries"]
+    assert next(e for e in now if e["case_id"] == case_id)["role"] == "eliminated"
+    assert next(e for e in now if e["case_id"] == replacement)["role"] == "review"
+    assert stored_list(app) == as_listed(sample["entries"])            # the artifact is never edited
+    with stored(app.extensions["qareview"]) as session:                # rows only for the entries that became cases
+        assert session.exec(select(func.count()).select_from(SampleEntryRow)).one() == \
+            sum(e["case_id"] is not None for e in now)
+
+
+def test_a_sample_goes_down_to_a_row_per_entry_and_up_again_unchanged(app, tmp_path, database_url):
+    client, review, sample = drawn_review(app, tmp_path)
+    eliminate(client, next(e["case_id"] for e in sample["entries"] if e["role"] == "review"))
+    before = client.get(f"/api/v1/reviews/{review['id']}/sample").json
+    config = alembic_config(database_url)
+
+    def migrate(step, revision):
+        with app.extensions["qareview"].engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    migrate(command.downgrade, "0012")
+    with stored(app.extensions["qareview"]) as session:
+        assert session.exec(select(func.count()).select_from(SampleEntryRow)).one() == len(before["entries"])
+    migrate(command.upgrade, "head")
+    assert client.get(f"/api/v1/reviews/{review['id']}/sample").json == before
+    assert stored_list(app) == as_listed(sample["entries"])            # as drawn, found again from the rows
 
 
 def test_the_team_lead_records_the_on_site_days_and_planning_calls_and_the_region_is_told(app, tmp_path):
