@@ -577,9 +577,7 @@ class SampleRepository:
         """Store a draw's entries (extension 0) or an extension's in their order, as one list (empty when the frame
         was); `case_ids` names the case each entry for review became (by its case type and key): those get rows."""
         self._db.insert(SampleListRow, {"sample_id": sample_id, "extension": extension,
-                                        "entries": sample_lists.encode(
-                                            (e.case_type, e.order, e.key, e.case_number, e.child_id, e.worker,
-                                             e.number, e.role, e.reason, e.flag, e.extension) for e in entries)})
+                                        "entries": sample_lists.encode(entries)})
         self._db.insert_rows(SampleEntryRow, _ENTRY_COLUMNS, (
             (sample_id, e.case_type, e.order, e.key, e.case_number, e.child_id, e.worker, e.number, e.role, e.reason,
              e.flag, case_ids[f"{e.case_type}:{e.key}"], e.extension) for e in entries

@@ -586,9 +586,12 @@ class Views:
         became a case as its row says now (the others have no id, case or replacement)."""
         rows = {(r.case_type, r.position): r
                 for r in self._db.rows(_SAMPLE_ENTRIES, {"sample_id": sample_id}, SampleEntryLine)}
-        entries = [rows.pop((e[0], e[1]), None) or SampleEntryLine(None, *e[:10], None, None, e[10])
+        entries = [rows.pop((case_type, position), None)
+                   or SampleEntryLine(None, case_type, position, key, case_number, child_id, worker, number, role,
+                                      reason, flag, None, None, extension)
                    for (document,) in self._db.rows(_SAMPLE_LISTS, {"sample_id": sample_id})
-                   for e in sample_lists.decode(document)]
+                   for case_type, key, case_number, child_id, worker, number, position, role, reason, flag, extension
+                   in sample_lists.decode(document)]
         return sorted(entries + list(rows.values()), key=itemgetter(1, 2))
 
     def sample_entry_of_case(self, case_id: int) -> tuple[int, SampleEntryLine] | None:

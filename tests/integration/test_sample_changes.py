@@ -78,7 +78,8 @@ def stored_list(app):
     """The sample's ordered list as stored: (case type, order, case number, role, reason) per entry."""
     with stored(app.extensions["qareview"]) as session:
         document = session.exec(select(SampleListRow.entries)).one()
-    return [(e[0], e[1], e[3], e[7], e[8]) for e in sample_lists.decode(document)]
+    fields = [sample_lists.FIELDS.index(f) for f in ("case_type", "position", "case_number", "role", "reason")]
+    return [tuple(e[i] for i in fields) for e in sample_lists.decode(document)]
 
 
 def as_listed(entries):

@@ -40,8 +40,8 @@ def upgrade() -> None:
             {"id": sample_id})}
         for extension, entries in groupby(rows, key=lambda r: r.extension):
             db.execute(sa.text("INSERT INTO sample_lists (sample_id, extension, entries) VALUES (:id, :n, :entries)"),
-                       {"id": sample_id, "n": extension, "entries": sample_lists.encode(_as_drawn(e, replacements)
-                                                                                        for e in entries)})
+                       {"id": sample_id, "n": extension,
+                        "entries": sample_lists.encode([_as_drawn(e, replacements) for e in entries])})
     # the list keeps every entry; a row stays for each entry that became a case (a re-drawn sample's, withdrawn)
     op.execute("DELETE FROM sample_entries WHERE case_id IS NULL AND role <> 'review'")
 
@@ -54,7 +54,7 @@ def _as_drawn(entry, replacements: set) -> tuple:
         role, reason = 'oversample', None
     elif entry.case_id is not None and role == 'eliminated':
         role, reason = 'review', None
-    return (entry.case_type, entry.position, entry.key, entry.case_number, entry.child_id, entry.worker, entry.number,
+    return (entry.case_type, entry.key, entry.case_number, entry.child_id, entry.worker, entry.number, entry.position,
             role, reason, entry.flag, entry.extension)
 
 
@@ -63,8 +63,8 @@ def downgrade() -> None:
     have = {tuple(r) for r in db.execute(sa.text("SELECT sample_id, case_type, position FROM sample_entries"))}
     lists = db.execute(sa.text("SELECT sample_id, entries FROM sample_lists ORDER BY id")).fetchall()
     for sample_id, document in lists:
-        missing = [dict(zip(sample_lists.FIELDS, e), sample_id=sample_id) for e in sample_lists.decode(document)
-                   if (sample_id, e[0], e[1]) not in have]
+        entries = [dict(zip(sample_lists.FIELDS, e), sample_id=sample_id) for e in sample_lists.decode(document)]
+        missing = [e for e in entries if (sample_id, e["case_type"], e["position"]) not in have]
         if missing:
             db.execute(sa.text(f"INSERT INTO sample_entries (sample_id, {_FIELDS}) VALUES (:sample_id, "
                                + ", ".join(f":{f}" for f in sample_lists.FIELDS) + ")"), missing)
