@@ -292,9 +292,10 @@ def import_universe_command(kind: str, path: Path) -> None:
             yield from rows
             return
         with click.progressbar(length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr) as bar:
-            for row in rows:
-                bar.update(sum(len(v or "") + 1 for v in row.values()))
+            for row in rows:   # the csv module's rows: lists of the cells' texts
+                bar.update(sum(map(len, row)) + len(row))
                 yield row
+            bar.update(bar.length)   # quotes and line ends are not counted: the last row is the end of the file
     try:
         done = sampling.import_universe(core(), kind=Extract(kind), path=path, by="command line", progress=progress)
     except sampling.Refused as refused:

@@ -1,8 +1,14 @@
 """From the extract to a drawn sample: the import (all or nothing), the draw through the API, reproducibly."""
 
 import csv
+import os
+import pty
+import subprocess
+import sys
+import threading
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -92,6 +98,34 @@ def test_a_repeated_in_home_case_is_reported_with_the_other_bad_rows_in_row_orde
     assert [line.split(":")[0].strip() for line in lines] == ["row 4", "row 8", "row 9"]
     assert "duplicate case_id I001 (as in row 3)" in lines[1]
     assert count(app, InHomeServiceCase) == 4   # the universe before stays as it was
+
+
+def test_on_a_terminal_the_import_draws_a_progress_bar(tmp_path, database_url):
+    """The command as a user runs it, its standard error a (pseudo-)terminal."""
+    path = write(tmp_path / "fc.csv", FC, foster_care_rows(40))
+    leader, follower = pty.openpty()
+    command = subprocess.Popen([sys.executable, "-c", "from web.console import main; main()", "import-universe",
+                                "foster-care", str(path)], stdout=subprocess.PIPE, stderr=follower, text=True,
+                               cwd=Path(__file__).resolve().parents[2],
+                               env={**os.environ, "DATABASE_URL": database_url, "SCHEDULER_ENABLED": "false"})
+    os.close(follower)
+    drawn: list[bytes] = []
+
+    def drain():   # the terminal's side, read as it is written (a full terminal would stop the command)
+        try:
+            while chunk := os.read(leader, 4096):
+                drawn.append(chunk)
+        except OSError:   # the command is done and its terminal closed
+            pass
+    reader = threading.Thread(target=drain)
+    reader.start()
+    out, _ = command.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(leader)
+    terminal = b"".join(drawn).decode(errors="replace")
+    assert command.returncode == 0, terminal
+    assert "importing fc.csv" in terminal and "100%" in terminal
+    assert "imported 40 foster-care rows" in out
 
 
 def test_a_file_without_a_column_is_refused(app, tmp_path):
