@@ -67,7 +67,10 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
     reading = Reading()
     with path.open(newline="", encoding="utf-8-sig") as file, core.uow() as uow:
         rows = csv.reader(file)
-        header = [name.strip() for name in next(rows, [])]
+        try:
+            header = [name.strip() for name in next(rows, [])]
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise Refused([f"row 1: not readable as CSV ({error})"]) from None
         missing = missing_columns(kind, header)
         if missing:
             raise Refused([f"row 1: missing column {', '.join(missing)}"])

@@ -128,6 +128,18 @@ def test_on_a_terminal_the_import_draws_a_progress_bar(tmp_path, database_url):
     assert "imported 40 foster-care rows" in out
 
 
+def test_a_file_that_is_not_readable_as_csv_is_refused_with_where_it_stopped(app, tmp_path):
+    latin = tmp_path / "latin-1.csv"
+    latin.write_bytes(",".join(FC).encode() + b"\r\nK1,C1,3N,Caf\xe9,2025-09-01,,,W\r\n")
+    result = run(app, "import-universe", "foster-care", str(latin))
+    assert result.exit_code == 1 and "row 1: not readable as CSV ('utf-8' codec can't decode byte 0xe9" in result.output
+    rows = foster_care_rows(3)
+    rows[2][3] = "x" * (csv.field_size_limit() + 1)                # row 4: a cell past the csv module's limit
+    result = run(app, "import-universe", "foster-care", str(write(tmp_path / "long.csv", FC, rows)))
+    assert result.exit_code == 1 and "row 4: not readable as CSV (field larger than field limit" in result.output
+    assert "nothing was imported" in result.output and count(app, FosterCareEpisode) == 0
+
+
 def test_a_file_without_a_column_is_refused(app, tmp_path):
     result = run(app, "import-universe", "in-home", str(write(tmp_path / "ih.csv", IH[:-1], [])))
     assert result.exit_code == 1 and "row 1: missing column worker_id" in result.output
