@@ -5,8 +5,9 @@ sample later (eliminations, replacements, a re-draw) touches it; the entries tha
 their own (`sample_entries`) saying what became of them. One document instead of a row per entry: a region's
 draw writes ~60,000 entries, and as rows they cost more than the rest of the draw (bench/sampling.py).
 
-The document is zlib-compressed UTF-8 JSON: an array with one array per entry, its values in the order of
-`FIELDS` (absent ones null). `zlib.decompress` and any JSON reader open it.
+The document is zlib-compressed UTF-8 JSON that names its fields, so it reads without this code (and still
+does if the fields change): `{"fields": [...], "entries": [[values in that order, null where absent], ...]}`.
+`zlib.decompress` and any JSON reader open it.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ _LEVEL = 1
 
 def encode(entries: Sequence[Sequence]) -> bytes:
     """The document of entries given as sequences of `FIELDS`' values (the domain's entries are)."""
-    return zlib.compress(json.dumps(entries, separators=(",", ":"), check_circular=False).encode(), _LEVEL)
+    document = {"fields": FIELDS, "entries": entries}
+    return zlib.compress(json.dumps(document, separators=(",", ":"), check_circular=False).encode(), _LEVEL)
 
 
 def decode(document: bytes) -> list[list]:
-    """The entries of a document, each a list of `FIELDS`' values."""
-    return json.loads(zlib.decompress(document))
+    """The entries of a document, each a list of `FIELDS`' values (None for a field the document lacks)."""
+    found = json.loads(zlib.decompress(document))
+    if tuple(found["fields"]) == FIELDS:
+        return found["entries"]
+    at = {name: i for i, name in enumerate(found["fields"])}
+    return [[entry[at[name]] if name in at else None for name in FIELDS] for entry in found["entries"]]

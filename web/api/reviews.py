@@ -82,7 +82,8 @@ def add_case(body, review_id):
 
 
 def present_sample(sample, entries) -> dict:
-    """The drawn sample: its seed and how it was drawn, what it holds per case type, and every entry in order."""
+    """The drawn sample: its seed and how it was drawn, what it holds per case type, and every entry in order
+    (made here as SampleEntrySchema gives them: the schema passes them through)."""
     return {"seed": sample.seed, "algorithm": sample.algorithm, "frame_digest": sample.frame_digest,
             "sample_period": {"start": sample.period_start, "end": sample.period_end}, "drawn_by": sample.drawn_by,
             "drawn_at": sample.drawn_at, "counts": explain(sampling.as_drawn(entries)),

@@ -266,6 +266,14 @@ class SampleRequestSchema(Schema):
                            metadata={"description": "why it is drawn again (kept with the record of a re-draw)"})
 
 
+class AsGiven(fields.List):
+    """A list the view already made exactly as the API gives it (JSON values, the items' fields): documented by
+    its items' schema, passed through unchanged. A region's ~60,000 sample entries took marshmallow 0.7 s."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 class SampleEntrySchema(Schema):
     order = fields.Integer()
     case_type = fields.String()
@@ -290,7 +298,7 @@ class SampleReadSchema(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
                          metadata={"description": "per case type: frame, eligible, eliminated by reason, review, "
                                                   "skipped over the worker cap, oversample"})
-    entries = fields.List(fields.Nested(SampleEntrySchema))
+    entries = AsGiven(fields.Nested(SampleEntrySchema))
     superseded = fields.List(fields.Nested(lambda: SupersededSampleSchema()),
                              metadata={"description": "samples this one replaced (re-draws), oldest first"})
 
