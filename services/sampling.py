@@ -224,9 +224,13 @@ def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
     return sample, entries
 
 
+#: Each role by its stored value: calling SampleRole(value) for each of a region's 60,000 entries took 0.1 s.
+_ROLES = {role.value: role for role in SampleRole}
+
+
 def as_drawn(entries) -> list[Entry]:
     """Stored entries as the domain's, to ask it about them."""
-    return [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position, SampleRole(e.role),
+    return [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position, _ROLES[e.role],
                   e.reason, e.flag, e.extension) for e in entries]
 
 
