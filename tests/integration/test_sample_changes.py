@@ -99,10 +99,24 @@ def test_the_ordered_list_stays_as_drawn_while_the_sample_says_what_became_of_it
             sum(e["case_id"] is not None for e in now)
 
 
-def test_a_sample_goes_down_to_a_row_per_entry_and_up_again_unchanged(app, tmp_path, database_url):
-    client, review, sample = drawn_review(app, tmp_path)
-    eliminate(client, next(e["case_id"] for e in sample["entries"] if e["role"] == "review"))
-    before = client.get(f"/api/v1/reviews/{review['id']}/sample").json
+def all_lists(app):
+    with stored(app.extensions["qareview"]) as session:
+        found = session.exec(select(SampleListRow.sample_id, SampleListRow.extension, SampleListRow.entries)).all()
+    return {(sample, extension): sample_lists.decode(document) for sample, extension, document in found}
+
+
+def test_samples_go_down_to_a_row_per_entry_and_up_again_unchanged(app, tmp_path, database_url):
+    """A re-drawn sample, an elimination left without replacement, and the extension that filled it: the
+    migration finds each entry's drawn role again from the rows as they had been kept."""
+    client, review, _ = drawn_review(app, tmp_path, children=15)
+    url = f"/api/v1/reviews/{review['id']}/sample"
+    sample = client.post(url, json={"seed": 7, "reason": "wrong period"}).json
+    case_id = next(e["case_id"] for e in sample["entries"] if e["role"] == "review")
+    assert eliminate(client, case_id).json["replacement"]["case_id"] is None
+    run(app, "import-universe", "foster-care", str(write(tmp_path / "more.csv", FC, foster_care_rows(30))))
+    assert client.post(f"{url}/extension").status_code == 200
+    before, lists = client.get(url).json, all_lists(app)
+    assert sorted(lists) == [(1, 0), (2, 0), (2, 1)]
     config = alembic_config(database_url)
 
     def migrate(step, revision):
@@ -112,10 +126,11 @@ def test_a_sample_goes_down_to_a_row_per_entry_and_up_again_unchanged(app, tmp_p
 
     migrate(command.downgrade, "0012")
     with stored(app.extensions["qareview"]) as session:
-        assert session.exec(select(func.count()).select_from(SampleEntryRow)).one() == len(before["entries"])
+        assert session.exec(select(func.count()).select_from(SampleEntryRow)).one() == \
+            sum(len(entries) for entries in lists.values())
     migrate(command.upgrade, "head")
-    assert client.get(f"/api/v1/reviews/{review['id']}/sample").json == before
-    assert stored_list(app) == as_listed(sample["entries"])            # as drawn, found again from the rows
+    assert client.get(url).json == before
+    assert all_lists(app) == lists
 
 
 def test_the_team_lead_records_the_on_site_days_and_planning_calls_and_the_region_is_told(app, tmp_path):
