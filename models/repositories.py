@@ -580,8 +580,8 @@ class SampleRepository:
                                         "entries": sample_lists.encode(entries)})
         self._db.insert_rows(SampleEntryRow, _ENTRY_COLUMNS, (
             (sample_id, e.case_type, e.order, e.key, e.case_number, e.child_id, e.worker, e.number, e.role, e.reason,
-             e.flag, case_ids[f"{e.case_type}:{e.key}"], e.extension) for e in entries
-            if f"{e.case_type}:{e.key}" in case_ids))
+             e.flag, case_id, e.extension) for e in entries
+            if (case_id := case_ids.get(f"{e.case_type}:{e.key}")) is not None))
 
     def supersede(self, sample_id: int, *, at: datetime) -> None:
         """A re-draw replaces the sample: it is kept, superseded, its entries no longer naming the cases that
