@@ -581,11 +581,14 @@ class Views:
                 found[email] = found[email]._replace(**{role: count})
         return found
 
+    def sample_cases(self, sample_id: int) -> list[SampleEntryLine]:
+        """The entries of a sample that became cases, as their rows say now (no list is read)."""
+        return self._db.rows(_SAMPLE_ENTRIES, {"sample_id": sample_id}, SampleEntryLine)
+
     def sample_entries(self, sample_id: int) -> list[SampleEntryLine]:
         """A sample's entries, foster care first, each type in its order: as its lists have them, each entry that
         became a case as its row says now (the others have no id, case or replacement)."""
-        rows = {(r.case_type, r.position): r
-                for r in self._db.rows(_SAMPLE_ENTRIES, {"sample_id": sample_id}, SampleEntryLine)}
+        rows = {(r.case_type, r.position): r for r in self.sample_cases(sample_id)}
         entries = [rows.pop((case_type, position), None)
                    or SampleEntryLine(None, case_type, position, key, case_number, child_id, worker, number, role,
                                       reason, flag, None, None, extension)

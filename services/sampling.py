@@ -135,7 +135,7 @@ def _drawn_case(uow, review: RegionalReview, entry: Entry, *, actor: str, at, ho
 def _supersede(uow, current, at) -> list[int]:
     """Supersede a sample about to be drawn again; the ids of its cases, to withdraw. Refused (NotAllowed)
     once any of them has been screened, eliminated, proposed for elimination or had anything else recorded on it."""
-    drawn = [e.case_id for e in uow.views.sample_entries(current.id) if e.case_id is not None]
+    drawn = [e.case_id for e in uow.views.sample_cases(current.id) if e.case_id is not None]
     if touched := uow.cases.touched(drawn):
         raise NotAllowed(f"this review's sample is never drawn again: {len(touched)} of its cases "
                          "(screened, eliminated or with something recorded on them) would be lost",
@@ -200,7 +200,7 @@ def extend_draw(command: ExtendDraw, *, uow, core: Core) -> list[Entry]:
     record(review, events.DrawExtended, trigger="extend_draw", actor=command.actor, now=command.at,
            notes=f"extension {added[0].extension}: {counts} added in the same seeded order")
     uow.reviews.save(review)
-    for line in uow.views.sample_entries(current.id):
+    for line in uow.views.sample_cases(current.id):
         if line.role == SampleRole.ELIMINATED and line.case_id is not None and line.replaced_by is None:
             _replace(uow, core, current.id, line, actor=command.actor.email, at=command.at)
     return added
@@ -242,15 +242,15 @@ def _replace(uow, core: Core, sample_id: int, line, *, actor: str, at) -> int | 
     drawn = [d._replace(role=SampleRole.ELIMINATED) if e.id == line.id else d
              for d, e in zip(as_drawn(lines), lines, strict=True)]
     following = next_replacement(drawn, line.case_type, core.reference.worker_cap, used)
+    eliminated = uow.cases.get(line.case_id)
     replaced_by = None
     if following is not None:
-        eliminated = uow.cases.get(line.case_id)
         review = uow.reviews.get(eliminated.review_id)
         replaced_by = _drawn_case(uow, review, following, actor=actor, at=at,
                                   how=f"drawn: replaces case {eliminated.case_number} (#{following.order})")
         uow.samples.for_review(sample_id, next(e for e in lines if e.key == following.key
                                                and e.case_type == following.case_type), case_id=replaced_by)
-    uow.samples.eliminated(line.id, reason=uow.cases.get(line.case_id).elimination_reason, replaced_by=replaced_by)
+    uow.samples.eliminated(line.id, reason=eliminated.elimination_reason, replaced_by=replaced_by)
     return replaced_by
 
 
