@@ -505,9 +505,9 @@ class UniverseRepository:
             self._db.execute(f"ANALYZE {table.name}")
         return True
 
-    def load(self, kind: str, rows: Iterable[tuple]) -> None:
-        """Store checked extract rows (tuples of the row's number and the extract's columns) as they stream in."""
-        self._db.insert_rows(_UNIVERSE[kind], ("source_row", *COLUMNS[Extract(kind)]), rows)  # named as the extract
+    def load(self, kind: str, rows: Iterable[Sequence]) -> None:
+        """Store checked extract rows (the extract's columns, then the row's number) as they stream in."""
+        self._db.insert_rows(_UNIVERSE[kind], (*COLUMNS[Extract(kind)], "source_row"), rows)  # named as the extract
 
     def repeated_keys(self, kind: str, *, limit: int) -> tuple[list[tuple[int, int, tuple]], int]:
         """Rows whose key an earlier row of the import has, in row order: (row, the first row, the key) for the
@@ -532,8 +532,7 @@ class UniverseRepository:
 
     def episodes_in(self, region: str, start: date, end: date) -> list[CustodyEpisode]:
         """The region's custody episodes overlapping the period (the foster-care frame's candidates)."""
-        return [CustodyEpisode._make(row)
-                for row in self._db.rows(_EPISODES_IN, {"region": region, "start": start, "end": end})]
+        return self._db.rows(_EPISODES_IN, {"region": region, "start": start, "end": end}, CustodyEpisode)
 
     def in_home_in(self, region: str, start: date, end: date) -> list[InHomeCase]:
         return [InHomeCase(*row[:5], tuple(c for c in row[5].split(";") if c), *row[6:])
@@ -544,8 +543,7 @@ class UniverseRepository:
         found: dict[str, list[CustodyEpisode]] = {}
         wanted = sorted(set(children))
         for first in range(0, len(wanted), 1000):
-            for row in self._db.rows(_EPISODES_OF, {"children": wanted[first:first + 1000]}):
-                episode = CustodyEpisode._make(row)
+            for episode in self._db.rows(_EPISODES_OF, {"children": wanted[first:first + 1000]}, CustodyEpisode):
                 found.setdefault(episode.child_id, []).append(episode)
         return found
 
@@ -573,15 +571,14 @@ class SampleRepository:
                                            "period_end": period_end, "drawn_by": drawn_by, "drawn_at": drawn_at})
 
     def add_entries(self, sample_id: int, extension: int, entries: Sequence[Entry],
-                    case_ids: Mapping[str, int]) -> None:
+                    cases: Iterable[tuple[Entry, int]] = ()) -> None:
         """Store a draw's entries (extension 0) or an extension's in their order, as one list (empty when the frame
-        was); `case_ids` names the case each entry for review became (by its case type and key): those get rows."""
+        was); `cases` pairs each entry for review with the case it became: those get rows."""
         self._db.insert(SampleListRow, {"sample_id": sample_id, "extension": extension,
                                         "entries": sample_lists.encode(entries)})
         self._db.insert_rows(SampleEntryRow, _ENTRY_COLUMNS, (
             (sample_id, e.case_type, e.order, e.key, e.case_number, e.child_id, e.worker, e.number, e.role, e.reason,
-             e.flag, case_id, e.extension) for e in entries
-            if (case_id := case_ids.get(f"{e.case_type}:{e.key}")) is not None))
+             e.flag, case_id, e.extension) for e, case_id in cases))
 
     def supersede(self, sample_id: int, *, at: datetime) -> None:
         """A re-draw replaces the sample: it is kept, superseded, its entries no longer naming the cases that

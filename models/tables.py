@@ -283,9 +283,10 @@ class FosterCareEpisode(SQLModel, table=True):
     """A custody episode of the foster-care extract (the latest import replaces the whole universe)."""
 
     __tablename__ = "universe_foster_care"
-    #: The key is unique: the database refuses an extract that repeats one (the import then says where).
-    __table_args__ = (Index("ix_universe_fc_key", "child_id", "custody_start", unique=True),
-                      Index("ix_universe_fc_region_start", "region", "custody_start"))
+    #: The key is unique: the database refuses an extract that repeats one (the import then says where). No index
+    #: by region: a draw reads most of its region's rows, and scanning the table is faster than looking each up
+    #: through an index (which an import would also have to build): bench/sampling.py, docs/sampling-at-scale.md.
+    __table_args__ = (Index("ix_universe_fc_key", "child_id", "custody_start", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     #: The row of the extract it came from (the header is row 1).
     source_row: int = 0
@@ -303,8 +304,7 @@ class InHomeServiceCase(SQLModel, table=True):
     """A case of the in-home extract (the latest import replaces the whole universe)."""
 
     __tablename__ = "universe_in_home"
-    __table_args__ = (Index("ix_universe_ih_key", "case_id", unique=True),
-                      Index("ix_universe_ih_region_start", "region", "case_start"))
+    __table_args__ = (Index("ix_universe_ih_key", "case_id", unique=True),)   # none by region, as above
     id: int | None = Field(default=None, primary_key=True)
     source_row: int = 0
     case_id: str = Field(max_length=64)
@@ -337,7 +337,8 @@ class SampleRow(SQLModel, table=True):
 
 
 class SampleListRow(SQLModel, table=True):
-    """A draw's ordered list, as drawn (models.sample_lists): one per draw (extension 0) and per extension."""
+    """A draw's ordered list, as drawn (models.sample_lists): one per draw (extension 0) and per extension. The
+    document is compressed already: PostgreSQL stores it as it comes (STORAGE EXTERNAL, migration 0014)."""
 
     __tablename__ = "sample_lists"
     __table_args__ = (UniqueConstraint("sample_id", "extension", name="uq_sample_list_extension"),)

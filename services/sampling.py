@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services import reviews
+from services.extract_reader import checked_rows
 from services.core import Core
 from workflow.case_lifecycle import add_case
 from workflow.clocks import add_months
@@ -26,7 +27,7 @@ from workflow.actors import Actor
 from workflow.sampling import (ALGORITHM, Draw, Entry, Rules, SampleRole, draw_frame, extend, frame_of,
                                next_replacement, period_under_review_at_draw)
 from workflow.states import CaseState
-from workflow.universe import MOST_PROBLEMS, Extract, Reading, duplicate, missing_columns, read
+from workflow.universe import MOST_PROBLEMS, Extract, Reading, duplicate, missing_columns
 
 #: Seeds are kept as database integers.
 MAX_SEED = 2**31 - 1
@@ -58,28 +59,25 @@ def _digest(path: Path) -> str:
 
 
 def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
-                    progress: Callable[[Iterator], Iterator] = lambda rows: rows) -> Imported:
+                    progress: Callable[[int], object] = lambda read: None) -> Imported:
     """Replace the `kind` universe with the extract at `path`, all or nothing: Refused (nothing written) when
-    any row has a problem. Importing the same extract again gives the same universe. The file streams:
-    `progress` may wrap its rows (a progress bar)."""
+    any row has a problem. Importing the same extract again gives the same universe. The file streams, read and
+    checked in a second process while this one stores it (services.extract_reader); `progress` is told how many
+    more of the file's bytes each step covered (a progress bar)."""
     kind = Extract(kind)
     digest = _digest(path)
-    reading = Reading()
-    with path.open(newline="", encoding="utf-8-sig") as file, core.uow() as uow:
-        rows = csv.reader(file)
+    with path.open(newline="", encoding="utf-8-sig") as file:
         try:
-            header = [name.strip() for name in next(rows, [])]
+            header = [name.strip() for name in next(csv.reader(file), [])]
         except (csv.Error, UnicodeDecodeError) as error:
             raise Refused([f"row 1: not readable as CSV ({error})"]) from None
-        missing = missing_columns(kind, header)
-        if missing:
-            raise Refused([f"row 1: missing column {', '.join(missing)}"])
-        uow.universe.clear(kind)
-        try:   # rows with problems are left out: the rest still show repeated keys
-            uow.universe.load(kind, read(kind, header, progress(rows), set(core.reference.regions), reading))
-        except (csv.Error, UnicodeDecodeError) as error:
-            reading.problem(reading.rows + 2, f"not readable as CSV ({error})")
-            raise Refused(reading.report()) from None   # the unit of work is not committed: nothing changed
+    missing = missing_columns(kind, header)
+    if missing:
+        raise Refused([f"row 1: missing column {', '.join(missing)}"])
+    reading = Reading()
+    with core.uow() as uow:
+        uow.universe.clear(kind)   # rows with problems are left out: the rest still show repeated keys
+        uow.universe.load(kind, checked_rows(kind, path, set(core.reference.regions), reading, progress))
         if not uow.universe.indexed(kind):
             repeated, total = uow.universe.repeated_keys(kind, limit=MOST_PROBLEMS)
             for row, first, key in repeated:
@@ -95,14 +93,17 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
 @contextmanager
 def _many_rows() -> Iterator[None]:
     """A draw makes a few hundred thousand tuples (rows, entries), none in a cycle: the cyclic collector, run
-    every few hundred allocations, walks them again and again (a third of a draw's time). Paused, it runs
-    once afterwards."""
+    every few hundred allocations, walks them again and again (a third of a draw's time). Paused, and what was
+    made meanwhile moved to the oldest generation (freeze, unfreeze) rather than walked once more as young on
+    resuming (0.025 s): the draw's objects die by reference count when its answer is sent."""
     paused = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if paused:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -163,10 +164,10 @@ def draw_sample(command: DrawSample, *, uow, core: Core) -> Draw:
     sample_id = uow.samples.add(review_id=review.id, seed=seed, algorithm=ALGORITHM, frame_digest=result.frame_digest,
                                 period_start=period.start, period_end=period.end, drawn_by=command.actor.email,
                                 drawn_at=command.at)
-    case_ids = {f"{e.case_type}:{e.key}": _drawn_case(uow, review, e, actor=command.actor.email, at=command.at,
-                                                      how=f"drawn: {e.case_type.replace('_', ' ')} #{e.order}")
-                for e in result.entries if e.role is SampleRole.REVIEW}
-    uow.samples.add_entries(sample_id, 0, result.entries, case_ids)
+    cases = [(e, _drawn_case(uow, review, e, actor=command.actor.email, at=command.at,
+                             how=f"drawn: {e.case_type.replace('_', ' ')} #{e.order}"))
+             for e in result.entries if e.role is SampleRole.REVIEW]
+    uow.samples.add_entries(sample_id, 0, result.entries, cases)
     # only now, so that the new cases' ids are above the withdrawn ones: SQLite never gives those out again
     uow.cases.withdraw(withdrawn)
     told = (f"seed {seed}, {ALGORITHM}, frame {result.frame_digest[:12]}…, sample period {period.start} to "
@@ -195,7 +196,7 @@ def extend_draw(command: ExtendDraw, *, uow, core: Core) -> list[Entry]:
     if not added:
         raise NotAllowed("every record of the universe in this sample period is in the draw already: "
                          "nothing to extend it with (import a newer extract first)")
-    uow.samples.add_entries(current.id, added[0].extension, added, {})
+    uow.samples.add_entries(current.id, added[0].extension, added)
     counts = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in Counter(e.case_type for e in added).items())
     record(review, events.DrawExtended, trigger="extend_draw", actor=command.actor, now=command.at,
            notes=f"extension {added[0].extension}: {counts} added in the same seeded order")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -287,17 +288,12 @@ def scheduler_command() -> None:
 @with_appcontext
 def import_universe_command(kind: str, path: Path) -> None:
     """Replace the foster-care or in-home universe with an extract (CSV), all or nothing."""
-    def progress(rows):
-        if not sys.stderr.isatty():
-            yield from rows
-            return
-        with click.progressbar(length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr) as bar:
-            for row in rows:   # the csv module's rows: lists of the cells' texts
-                bar.update(sum(map(len, row)) + len(row))
-                yield row
-            bar.update(bar.length)   # quotes and line ends are not counted: the last row is the end of the file
+    bar = click.progressbar(length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr) \
+        if sys.stderr.isatty() else None
     try:
-        done = sampling.import_universe(core(), kind=Extract(kind), path=path, by="command line", progress=progress)
+        with bar or nullcontext():
+            done = sampling.import_universe(core(), kind=Extract(kind), path=path, by="command line",
+                                            progress=bar.update if bar else lambda read: None)
     except sampling.Refused as refused:
         for problem in refused.problems:
             click.echo(problem, err=True)

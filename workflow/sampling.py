@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import count
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -73,6 +74,13 @@ class Entry(NamedTuple):
     reason: str | None = None      # why it was eliminated
     flag: str | None = None        # what screening should look at (not decisive)
     extension: int = 0             # 0: drawn with the sample; n: brought in by its n-th extension
+
+
+#: The case types in the frame's order (foster care first), which is also the order they take the draw's numbers in.
+CASE_TYPES = (CaseType.FOSTER_CARE, CaseType.IN_HOME)
+FOSTER_CARE, IN_HOME = CASE_TYPES
+#: An entry's number, order and role before it is drawn (`Entry`'s defaults, for `Entry._make`).
+_UNDRAWN = (0.0, 0, SampleRole.OVERSAMPLE)
 
 
 @dataclass(frozen=True)
@@ -148,26 +156,29 @@ def _foster_care_entries(episodes: Iterable[CustodyEpisode], rules: Rules) -> li
             if kept is None or (episode.custody_start, episode.case_id) > (kept.custody_start, kept.case_id):
                 latest[episode.child_id] = episode
     adult = adult_if_born_before(rules.pur.start)   # once, not a birthday per child
+    drawn_before, make = rules.drawn_before, Entry._make
     entries = []
     for child_id, episode in latest.items():
         reason = None
         if episode.date_of_birth is not None and episode.date_of_birth < adult:
             reason = "target_child_reached_18"
-        elif child_id in rules.drawn_before or episode.case_id in rules.drawn_before:
+        elif child_id in drawn_before or episode.case_id in drawn_before:
             reason = "duplicate_in_measurement_period"   # the child, or a sibling's case, drawn already
-        entries.append(Entry(CaseType.FOSTER_CARE, child_id, episode.case_id, child_id, episode.worker_id,
-                             reason=reason))
+        entries.append(make((FOSTER_CARE, child_id, episode.case_id, child_id, episode.worker_id, *_UNDRAWN, reason,
+                             None, 0)))
     return entries
 
 
 def _in_home_entries(cases: Iterable[InHomeCase], custody: Mapping[str, Sequence[CustodyEpisode]],
                      rules: Rules) -> list[Entry]:
-    entries = []
+    no_episodes: tuple[CustodyEpisode, ...] = ()
+    make, entries = Entry._make, []
     for case in cases:
         if not in_in_home_frame(case, rules.period):
             continue
         reason = flag = None
-        in_care = [e for child in case.household_child_ids for e in custody.get(child, ()) if _overlaps(e, rules.pur)]
+        in_care = [e for child in case.household_child_ids for e in custody.get(child, no_episodes)
+                   if _overlaps(e, rules.pur)]
         if any(e.custody_end is None or (e.custody_end - e.custody_start).days >= 2 for e in in_care):
             reason = "ih_child_in_foster_care"
         elif open_days(case, rules.period) < IH_MINIMUM_DAYS:
@@ -176,14 +187,13 @@ def _in_home_entries(cases: Iterable[InHomeCase], custody: Mapping[str, Sequence
             reason = "duplicate_in_measurement_period"   # the same (or a re-opened) case drawn already
         elif in_care:
             flag = "a household child was in foster care for one day during the period under review"
-        entries.append(Entry(CaseType.IN_HOME, case.case_id, case.case_id, None, case.worker_id, reason=reason,
-                             flag=flag))
+        entries.append(make((IN_HOME, case.case_id, case.case_id, None, case.worker_id, *_UNDRAWN, reason, flag, 0)))
     return entries
 
 
 def frame_digest(entries: Sequence[Entry]) -> str:
     """A digest of the frame as drawn from (its keys, in their stable order)."""
-    return hashlib.sha256("\n".join(f"{e.case_type}:{e.key}" for e in entries).encode()).hexdigest()
+    return hashlib.sha256("\n".join([e.case_type + ":" + e.key for e in entries]).encode()).hexdigest()
 
 
 def frame_of(*, episodes: Iterable[CustodyEpisode], in_home: Iterable[InHomeCase],
@@ -195,11 +205,25 @@ def frame_of(*, episodes: Iterable[CustodyEpisode], in_home: Iterable[InHomeCase
             + sorted(_in_home_entries(in_home, custody_by_child, rules), key=by_key))
 
 
-def _placed(frame: Sequence[Entry], numbers: Sequence[float], case_type: str) -> list[tuple[int, Entry]]:
-    """`case_type`'s records of the frame (with their indexes) in their sample order: by number, ties (never
-    seen, but possible) by key, as the frame's stable order lists them and the sort keeps it."""
-    ordered = sorted((i for i, e in enumerate(frame) if e.case_type == case_type), key=numbers.__getitem__)
-    return [(i, frame[i]) for i in ordered]
+def _placed(frame: Sequence[Entry], numbers: Sequence[float]) -> dict[str, list[int]]:
+    """Each case type's records of the frame (their indexes) in their sample order: by number, ties (never seen,
+    but possible) by key, as the frame's stable order lists them and the sort keeps it."""
+    placed: dict[str, list[int]] = {case_type: [] for case_type in CASE_TYPES}
+    for i, entry in enumerate(frame):
+        placed[entry.case_type].append(i)
+    for indexes in placed.values():
+        indexes.sort(key=numbers.__getitem__)
+    return placed
+
+
+def _as_placed(frame: Sequence[Entry], indexes: Sequence[int], numbers: Sequence[float], roles: Iterable[SampleRole],
+               *, first: int, extension: int) -> list[Entry]:
+    """The frame's records at `indexes` as the draw placed them: each with its number, its order (from `first`
+    on) and its role. Made in one pass, once each: a region's draw makes tens of thousands."""
+    make = Entry._make
+    return [make((e.case_type, e.key, e.case_number, e.child_id, e.worker, numbers[i], order, role, e.reason, e.flag,
+                  extension))
+            for order, i, role in zip(count(first), indexes, roles) for e in (frame[i],)]
 
 
 def draw(*, episodes: Iterable[CustodyEpisode], in_home: Iterable[InHomeCase],
@@ -214,13 +238,9 @@ def draw_frame(frame: Sequence[Entry], *, rules: Rules, seed: int) -> Draw:
     stream = random.Random(seed)
     numbers = [stream.random() for _ in frame]
     entries: list[Entry] = []
-    for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
-        placed = _placed(frame, numbers, case_type)
-        roles = assign_roles([e for _, e in placed], rules.sizes.get(case_type, 0), rules.worker_cap)
-        # each entry is made once, with everything the draw gave it
-        entries += [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, numbers[i], order, role,
-                          e.reason, e.flag)
-                    for order, ((i, e), role) in enumerate(zip(placed, roles, strict=True), start=1)]
+    for case_type, indexes in _placed(frame, numbers).items():
+        roles = assign_roles([frame[i] for i in indexes], rules.sizes.get(case_type, 0), rules.worker_cap)
+        entries += _as_placed(frame, indexes, numbers, roles, first=1, extension=0)
     return Draw(seed=seed, entries=entries, frame_digest=frame_digest(frame), counts=explain(entries))
 
 
@@ -237,11 +257,10 @@ def extend(entries: Sequence[Entry], frame: Sequence[Entry], *, seed: int) -> li
     numbers = [stream.random() for _ in new]
     extension = max((e.extension for e in entries), default=0) + 1
     added: list[Entry] = []
-    for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
+    for case_type, indexes in _placed(new, numbers).items():
         last = max((e.order for e in entries if e.case_type == case_type), default=0)
-        added += [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, numbers[i], order,
-                        SampleRole.ELIMINATED if e.reason else SampleRole.OVERSAMPLE, e.reason, e.flag, extension)
-                  for order, (i, e) in enumerate(_placed(new, numbers, case_type), start=last + 1)]
+        roles = [SampleRole.ELIMINATED if new[i].reason else SampleRole.OVERSAMPLE for i in indexes]
+        added += _as_placed(new, indexes, numbers, roles, first=last + 1, extension=extension)
     return added
 
 
@@ -277,18 +296,19 @@ def next_replacement(entries: Sequence[Entry], case_type: str, cap: int, used: I
 
 
 def explain(entries: Sequence[Entry]) -> dict[str, dict[str, int]]:
-    """Per case type: how many were in the frame, eliminated (by reason), for review, skipped over the worker
-    cap (eligible entries left in the oversample though a later one is for review) and left over."""
+    """Per case type: how many were in the frame, eligible, eliminated (by reason), for review, skipped over the
+    worker cap (eligible entries left in the oversample though a later one is for review) and left over."""
+    mine: dict[str, list[Entry]] = {case_type: [] for case_type in CASE_TYPES}
+    for entry in entries:
+        mine[entry.case_type].append(entry)
     counts: dict[str, dict[str, int]] = {}
-    for case_type in (CaseType.FOSTER_CARE, CaseType.IN_HOME):
-        mine = [e for e in entries if e.case_type == case_type]
-        roles = Counter(e.role for e in mine)
-        reasons = Counter(e.reason for e in mine if e.role is SampleRole.ELIMINATED and e.reason)
-        last_review = max((e.order for e in mine if e.role is SampleRole.REVIEW), default=0)
-        counts[case_type] = {"frame": len(mine), "eligible": sum(e.reason is None for e in mine),
-                             "review": roles[SampleRole.REVIEW],
-                             "skipped_over_cap": sum(e.role is SampleRole.OVERSAMPLE and e.order < last_review
-                                                     for e in mine),
-                             "oversample": roles[SampleRole.OVERSAMPLE],
+    for case_type, these in mine.items():
+        by_role = {role: [e for e in these if e.role is role] for role in SampleRole}
+        last_review = max((e.order for e in by_role[SampleRole.REVIEW]), default=0)
+        reasons = Counter(e.reason for e in by_role[SampleRole.ELIMINATED] if e.reason)
+        counts[case_type] = {"frame": len(these), "eligible": sum(e.reason is None for e in these),
+                             "review": len(by_role[SampleRole.REVIEW]),
+                             "skipped_over_cap": sum(e.order < last_review for e in by_role[SampleRole.OVERSAMPLE]),
+                             "oversample": len(by_role[SampleRole.OVERSAMPLE]),
                              **{f"eliminated:{reason}": n for reason, n in sorted(reasons.items())}}
     return counts

@@ -69,11 +69,16 @@ DATES = {Extract.FOSTER_CARE: ("custody_start", "custody_end", "date_of_birth"),
 SPANS = {Extract.FOSTER_CARE: ("custody_start", "custody_end"), Extract.IN_HOME: ("case_start", "case_end")}
 
 
+#: At most this many well-formed date texts are remembered (an extract has a few thousand distinct dates).
+_KNOWN_DATES = 100_000
+
+
 def read(kind: Extract, header: Sequence[str], rows: Iterable[Sequence[str]], regions: set[str],
-         reading: Reading) -> Iterator[tuple]:
-    """The rows of an extract (as the csv module reads them, after `header`), checked, as tuples of the row's
-    number and its columns (COLUMNS order; dates as YYYY-MM-DD, empty values as None), as they are read, so a
-    large file streams; the problems go to `reading`. Duplicate keys are not looked for here (`duplicate`)."""
+         reading: Reading) -> Iterator[list]:
+    """The rows of an extract (as the csv module reads them, after `header`), checked, as lists of the row's
+    columns (COLUMNS order; dates as YYYY-MM-DD, empty values as None) followed by the row's number, as they are
+    read, so a large file streams; the problems go to `reading`. Duplicate keys are not looked for here
+    (`duplicate`)."""
     columns = COLUMNS[kind]
     at = {column: i for i, column in enumerate(columns)}
     position = {name: i for i, name in reversed(list(enumerate(header)))}   # a repeated column: its first
@@ -84,24 +89,27 @@ def read(kind: Extract, header: Sequence[str], rows: Iterable[Sequence[str]], re
     region = at["region"]
     in_home = kind is Extract.IN_HOME
     service, children = at.get("service_type"), at.get("household_child_ids")
-    given, cells, fromisoformat = itemgetter(*required), itemgetter(*wanted), date.fromisoformat
+    given, cells, fromisoformat, strip = itemgetter(*required), itemgetter(*wanted), date.fromisoformat, str.strip
     per_region = reading.per_region
+    well_formed: set[str] = set()   # date texts seen already as YYYY-MM-DD: an extract repeats a few thousand
     number = 1
     try:
         for number, row in enumerate(rows, start=2):
             try:
-                values = [v.strip() or None for v in cells(row)]
+                values = [v or None for v in map(strip, cells(row))]
             except IndexError:   # a short row: its missing cells are empty
                 values = [(row[i].strip() or None) if i < len(row) else None for i in wanted]
             problems = [f"{columns[i]} is empty" for i in required if values[i] is None] \
                 if None in given(values) else []
             for i in dates:
                 text = values[i]
-                if text is not None:
+                if text is not None and text not in well_formed:
                     try:   # a date as YYYY-MM-DD: text already so is kept, not made again
                         day = fromisoformat(text)
                         if len(text) != 10 or text[4] != "-" or text[7] != "-":
                             values[i] = day.isoformat()
+                        elif len(well_formed) < _KNOWN_DATES:
+                            well_formed.add(text)
                     except ValueError:
                         problems.append(f"{columns[i]} {text!r} is not a date (YYYY-MM-DD)")
                         values[i] = None
@@ -117,10 +125,8 @@ def read(kind: Extract, header: Sequence[str], rows: Iterable[Sequence[str]], re
             if in_home:   # texts kept as given (empty, not missing); children as "a;b"
                 values[service] = values[service] or ""
                 listed = values[children]
-                if listed:
-                    values[children] = ";".join(c.strip() for c in listed.split(";") if c.strip())
-                else:
-                    values[children] = ""
-            yield (number, *values)
+                values[children] = ";".join(filter(None, map(strip, listed.split(";")))) if listed else ""
+            values.append(number)
+            yield values
     finally:   # also when the file stops being readable part way
         reading.rows = number - 1
