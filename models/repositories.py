@@ -474,6 +474,9 @@ _IN_HOME_IN = (select(*columns(InHomeServiceCase, *_IN_HOME_COLUMNS))
                       InHomeServiceCase.case_end.is_(None) | (InHomeServiceCase.case_end >= bindparam("start"))))
 _EPISODES_OF = (select(*columns(FosterCareEpisode, *_EPISODE_COLUMNS))
                 .where(FosterCareEpisode.child_id.in_(bindparam("children", expanding=True))))
+#: Children looked up by one statement: a region's households in one or two (each a round trip), within both
+#: databases' limits on parameters (SQLite's 32,766, PostgreSQL's 65,535).
+_CHILDREN_PER_LOOKUP = 10_000
 
 
 class UniverseRepository:
@@ -488,7 +491,7 @@ class UniverseRepository:
         table = _UNIVERSE[kind].__table__
         for index in table.indexes:
             self._db.ddl(DropIndex(index))
-        self._db.execute(f"DELETE FROM {table.name}")
+        self._db.empty(_UNIVERSE[kind])
 
     def indexed(self, kind: str) -> bool:
         """Build the indexes `clear` put aside (the universe is read by them); False when the rows repeat a key,
@@ -506,8 +509,10 @@ class UniverseRepository:
         return True
 
     def load(self, kind: str, rows: Iterable[Sequence]) -> None:
-        """Store checked extract rows (the extract's columns, then the row's number) as they stream in."""
-        self._db.insert_rows(_UNIVERSE[kind], (*COLUMNS[Extract(kind)], "source_row"), rows)  # named as the extract
+        """Store checked extract rows (the extract's columns, then the row's number) as they stream in, into the
+        universe `clear` emptied in this transaction."""
+        self._db.insert_rows(_UNIVERSE[kind], (*COLUMNS[Extract(kind)], "source_row"), rows,  # named as the extract
+                             emptied=True)
 
     def repeated_keys(self, kind: str, *, limit: int) -> tuple[list[tuple[int, int, tuple]], int]:
         """Rows whose key an earlier row of the import has, in row order: (row, the first row, the key) for the
@@ -542,8 +547,9 @@ class UniverseRepository:
         """Every custody episode of these children, anywhere, by child."""
         found: dict[str, list[CustodyEpisode]] = {}
         wanted = sorted(set(children))
-        for first in range(0, len(wanted), 1000):
-            for episode in self._db.rows(_EPISODES_OF, {"children": wanted[first:first + 1000]}, CustodyEpisode):
+        for first in range(0, len(wanted), _CHILDREN_PER_LOOKUP):
+            chunk = wanted[first:first + _CHILDREN_PER_LOOKUP]
+            for episode in self._db.rows(_EPISODES_OF, {"children": chunk}, CustodyEpisode):
                 found.setdefault(episode.child_id, []).append(episode)
         return found
 

@@ -1,12 +1,16 @@
-"""An extract read and checked in a second process while this one stores what that process sends.
+"""Reading an extract for an import: its rows checked (workflow.universe.read), in batches, here or in a second
+process while this one stores what that process sends.
 
-Parsing the CSV and checking every row (workflow.universe.read) take about as long as storing the rows; in two
-processes they run side by side, on two cores: importing 1,000,000 custody episodes and 400,000 in-home cases
-took 6.2-6.8 s in one process and takes 4.9-5.4 s so on SQLite (bench/sampling.py). The reading process is this
-module run by the same Python (`python -m services.extract_reader`), not a multiprocessing child, so that it
-never re-runs the caller's script; it reads the file itself and writes its checked rows to its standard output
-in pickled batches, then what reading found (rows, rows per region, problems). Memory stays flat: the pipe holds
-a batch or two, and the reading process waits while it is full. Its errors go to the caller's standard error.
+Parsing the CSV and checking every row take about as long as storing the rows. Where the database stores in this
+process (SQLite), reading in a second one puts the other core to work: importing 1,000,000 custody episodes and
+400,000 in-home cases went from 6.2-6.8 s to 4.9-5.5 s (bench/sampling.py). PostgreSQL's server stores in a
+process of its own already, and a third process on two cores made its import slower (4.9 s to 6.6 s): there the
+rows are read here.
+
+The reading process is this module run by the same Python (`python -m services.extract_reader`), not a
+multiprocessing child, so that it never re-runs the caller's script; it writes its batches to its standard output,
+pickled, then what reading found (rows, rows per region, problems). Memory stays flat: the pipe holds a few
+batches, and the reading process waits while it is full. Its errors go to the caller's standard error.
 """
 
 from __future__ import annotations
@@ -36,13 +40,35 @@ class ReadingStopped(RuntimeError):
 
 
 def checked_rows(kind: Extract, path: Path, regions: set[str], reading: Reading,
-                 progress: Callable[[int], object]) -> Iterator[list]:
+                 progress: Callable[[int], object], *, apart: bool) -> Iterator[list]:
     """The checked rows of the extract at `path` (after its header), as workflow.universe.read gives them, read
-    in a second process; once they are all given, `reading` holds what reading found. `progress` is told how
-    many more bytes of the file each batch covered."""
-    reader = subprocess.Popen([sys.executable, "-m", __name__, str(kind), str(path), json.dumps(sorted(regions))],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, pipesize=PIPE_BYTES)
+    in a second process if `apart`; once they are all given, `reading` holds what reading found. `progress` is
+    told how many more bytes of the file each batch covered."""
     told = 0
+    for rows, at in (_batches_apart if apart else _batches)(kind, str(path), regions, reading):
+        progress(at - told)
+        told = at
+        yield from rows
+
+
+def _batches(kind: Extract, path: str, regions: set[str], reading: Reading) -> Iterator[tuple[list, int]]:
+    """The file's checked rows in batches, each with how far into the file (in bytes) it reached. A file that
+    stops being readable as CSV part way is a problem of the row where it stopped."""
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        rows = csv.reader(file)
+        header = [name.strip() for name in next(rows, [])]
+        checked = read(kind, header, rows, regions, reading)
+        try:
+            while batch := list(islice(checked, BATCH)):
+                yield batch, file.buffer.tell()
+        except (csv.Error, UnicodeDecodeError) as error:
+            reading.problem(reading.rows + 2, f"not readable as CSV ({error})")
+
+
+def _batches_apart(kind: Extract, path: str, regions: set[str], reading: Reading) -> Iterator[tuple[list, int]]:
+    """`_batches`, read by a second process."""
+    reader = subprocess.Popen([sys.executable, "-m", __name__, str(kind), path, json.dumps(sorted(regions))],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, pipesize=PIPE_BYTES)
     try:
         while True:
             try:
@@ -53,10 +79,7 @@ def checked_rows(kind: Extract, path: Path, regions: set[str], reading: Reading,
                 for name in fields(Reading):
                     setattr(reading, name.name, getattr(message[1], name.name))
                 return
-            _, rows, at = message
-            progress(at - told)
-            told = at
-            yield from rows
+            yield message[1:]
     finally:   # also when the caller stops early: the reader, waiting on a full pipe, is stopped
         if reader.poll() is None:
             reader.kill()
@@ -64,22 +87,14 @@ def checked_rows(kind: Extract, path: Path, regions: set[str], reading: Reading,
         reader.wait()
 
 
-def _read(kind: Extract, path: str, regions: set[str], out: BinaryIO) -> None:
-    """In the reading process: read and check the file's rows, write them in batches, then what was found. A
-    file that stops being readable as CSV part way is a problem of the row where it stopped."""
+def _send(kind: Extract, path: str, regions: set[str], out: BinaryIO) -> None:
+    """In the reading process: the batches, then what reading found."""
     reading = Reading()
-    with open(path, newline="", encoding="utf-8-sig") as file:
-        rows = csv.reader(file)
-        header = [name.strip() for name in next(rows, [])]
-        checked = read(kind, header, rows, regions, reading)
-        try:
-            while batch := list(islice(checked, BATCH)):
-                pickle.dump(("rows", batch, file.buffer.tell()), out, pickle.HIGHEST_PROTOCOL)
-        except (csv.Error, UnicodeDecodeError) as error:
-            reading.problem(reading.rows + 2, f"not readable as CSV ({error})")
+    for batch, at in _batches(kind, path, regions, reading):
+        pickle.dump(("rows", batch, at), out, pickle.HIGHEST_PROTOCOL)
     pickle.dump(("done", reading), out, pickle.HIGHEST_PROTOCOL)
     out.flush()
 
 
 if __name__ == "__main__":
-    _read(Extract(sys.argv[1]), sys.argv[2], set(json.loads(sys.argv[3])), sys.stdout.buffer)
+    _send(Extract(sys.argv[1]), sys.argv[2], set(json.loads(sys.argv[3])), sys.stdout.buffer)

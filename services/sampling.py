@@ -61,9 +61,9 @@ def _digest(path: Path) -> str:
 def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
                     progress: Callable[[int], object] = lambda read: None) -> Imported:
     """Replace the `kind` universe with the extract at `path`, all or nothing: Refused (nothing written) when
-    any row has a problem. Importing the same extract again gives the same universe. The file streams, read and
-    checked in a second process while this one stores it (services.extract_reader); `progress` is told how many
-    more of the file's bytes each step covered (a progress bar)."""
+    any row has a problem. Importing the same extract again gives the same universe. The file streams (read and
+    checked by services.extract_reader); `progress` is told how many more of the file's bytes each step covered
+    (a progress bar)."""
     kind = Extract(kind)
     digest = _digest(path)
     with path.open(newline="", encoding="utf-8-sig") as file:
@@ -77,7 +77,9 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
     reading = Reading()
     with core.uow() as uow:
         uow.universe.clear(kind)   # rows with problems are left out: the rest still show repeated keys
-        uow.universe.load(kind, checked_rows(kind, path, set(core.reference.regions), reading, progress))
+        # read apart where the database stores in this process (services.extract_reader says why)
+        uow.universe.load(kind, checked_rows(kind, path, set(core.reference.regions), reading, progress,
+                                             apart=core.engine.dialect.name == "sqlite"))
         if not uow.universe.indexed(kind):
             repeated, total = uow.universe.repeated_keys(kind, limit=MOST_PROBLEMS)
             for row, first, key in repeated:
