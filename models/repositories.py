@@ -540,7 +540,8 @@ class UniverseRepository:
         return self._db.rows(_EPISODES_IN, {"region": region, "start": start, "end": end}, CustodyEpisode)
 
     def in_home_in(self, region: str, start: date, end: date) -> list[InHomeCase]:
-        return [InHomeCase(*row[:5], tuple(c for c in row[5].split(";") if c), *row[6:])
+        make = InHomeCase._make   # the household's children are stored as "a;b"
+        return [make((*row[:5], tuple(filter(None, row[5].split(";"))), *row[6:]))
                 for row in self._db.rows(_IN_HOME_IN, {"region": region, "start": start, "end": end})]
 
     def episodes_of(self, children: Iterable[str]) -> dict[str, list[CustodyEpisode]]:
