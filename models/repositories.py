@@ -33,7 +33,7 @@ from workflow.feedback import Feedback
 from workflow.ratings import Rating
 from workflow.lifecycle import attributes
 from workflow.review_lifecycle import RegionalReview
-from workflow.sampling import CustodyEpisode, Entry, InHomeCase
+from workflow.sampling import IN_HOME_SERVICE, CustodyEpisode, Entry, InHomeCase
 from workflow.universe import COLUMNS, KEYS, Extract
 from workflow.roles import Role
 from workflow.states import OutboxStatus
@@ -461,17 +461,16 @@ class OutboxRepository:
                          {"id": message_id, "at": at, "error": error})
 
 
-_EPISODE_COLUMNS = ("child_id", "case_id", "region", "custody_start", "custody_end", "date_of_birth", "worker_id",
-                    "county")
-_IN_HOME_COLUMNS = ("case_id", "region", "case_start", "case_end", "service_type", "household_child_ids",
-                    "worker_id", "county")
+_EPISODE_COLUMNS = CustodyEpisode._fields
+_IN_HOME_COLUMNS = InHomeCase._fields
 _EPISODES_IN = (select(*columns(FosterCareEpisode, *_EPISODE_COLUMNS))
                 .where(FosterCareEpisode.region == bindparam("region"),
                        FosterCareEpisode.custody_start <= bindparam("end"),
                        FosterCareEpisode.custody_end.is_(None) | (FosterCareEpisode.custody_end > bindparam("start"))))
 _IN_HOME_IN = (select(*columns(InHomeServiceCase, *_IN_HOME_COLUMNS))
                .where(InHomeServiceCase.region == bindparam("region"), InHomeServiceCase.case_start <= bindparam("end"),
-                      InHomeServiceCase.case_end.is_(None) | (InHomeServiceCase.case_end >= bindparam("start"))))
+                      InHomeServiceCase.case_end.is_(None) | (InHomeServiceCase.case_end >= bindparam("start")),
+                      InHomeServiceCase.service_type == IN_HOME_SERVICE))
 _EPISODES_OF = (select(*columns(FosterCareEpisode, *_EPISODE_COLUMNS))
                 .where(FosterCareEpisode.child_id.in_(bindparam("children", expanding=True))))
 #: Children looked up by one statement: a region's households in one or two (each a round trip), within both
@@ -540,6 +539,7 @@ class UniverseRepository:
         return self._db.rows(_EPISODES_IN, {"region": region, "start": start, "end": end}, CustodyEpisode)
 
     def in_home_in(self, region: str, start: date, end: date) -> list[InHomeCase]:
+        """The region's in-home service cases overlapping the period (the in-home frame's candidates)."""
         make = InHomeCase._make   # the household's children are stored as "a;b"
         return [make((*row[:5], tuple(filter(None, row[5].split(";"))), *row[6:]))
                 for row in self._db.rows(_IN_HOME_IN, {"region": region, "start": start, "end": end})]

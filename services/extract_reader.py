@@ -3,7 +3,7 @@ process while this one stores what that process sends.
 
 Parsing the CSV and checking every row take about as long as storing the rows. Where the database stores in this
 process (SQLite), reading in a second one puts the other core to work: importing 1,000,000 custody episodes and
-400,000 in-home cases went from 6.2-6.8 s to 4.9-5.5 s (bench/sampling.py). PostgreSQL's server stores in a
+400,000 in-home cases went from 6.2-6.8 s to 4.6-5.2 s (bench/sampling.py). PostgreSQL's server stores in a
 process of its own already, and a third process on two cores made its import slower (4.9 s to 6.6 s): there the
 rows are read here.
 
@@ -31,7 +31,7 @@ from workflow.universe import Extract, Reading, read
 #: Rows per batch: enough that pickling them, not passing them, is the cost; few enough to stay small.
 BATCH = 2000
 #: The pipe's capacity where the system lets it be set (Linux): a few batches, so that neither process waits for
-#: the other to take or give one (with the usual 64 KiB the two moved in step: 0.9 s more for 1.4 million rows).
+#: the other to take or give one (with the usual 64 KiB the two moved in step: 0.8 s more for 1.4 million rows).
 PIPE_BYTES = 1 << 20
 
 

@@ -26,6 +26,8 @@ from workflow.states import CaseType
 ALGORITHM = "qareview-draw-1"
 #: An in-home case must be open this many days, counted into the 45 days after the sample period.
 IH_MINIMUM_DAYS = 45
+#: The service type of the in-home extract's cases that are in scope.
+IN_HOME_SERVICE = "In-Home"
 
 
 class SampleRole(StrEnum):
@@ -35,7 +37,7 @@ class SampleRole(StrEnum):
 
 
 class CustodyEpisode(NamedTuple):
-    """One row of the foster-care extract."""
+    """One row of the foster-care extract, as far as the draw reads it (the county, which no rule reads, is not)."""
 
     child_id: str
     case_id: str
@@ -44,11 +46,10 @@ class CustodyEpisode(NamedTuple):
     custody_end: date | None
     date_of_birth: date | None
     worker_id: str | None
-    county: str | None = None
 
 
 class InHomeCase(NamedTuple):
-    """One row of the in-home extract."""
+    """One row of the in-home extract, as far as the draw reads it (not the county)."""
 
     case_id: str
     region: str
@@ -57,7 +58,6 @@ class InHomeCase(NamedTuple):
     service_type: str
     household_child_ids: tuple[str, ...]
     worker_id: str | None
-    county: str | None = None
 
 
 class Entry(NamedTuple):
@@ -113,7 +113,7 @@ def in_foster_care_frame(episode: CustodyEpisode, period: Period) -> bool:
 
 
 def in_in_home_frame(case: InHomeCase, period: Period) -> bool:
-    return (case.service_type == "In-Home" and case.case_start <= period.end
+    return (case.service_type == IN_HOME_SERVICE and case.case_start <= period.end
             and (case.case_end is None or case.case_end >= period.start))
 
 
