@@ -589,9 +589,10 @@ class Views:
         """A sample's entries, foster care first, each type in its order: as its lists have them, each entry that
         became a case as its row says now (the others have no id, case or replacement)."""
         rows = {(r.case_type, r.position): r for r in self.sample_cases(sample_id)}
+        make = SampleEntryLine._make   # a region's list has 60,000 entries: _make is a third faster than calling
         entries = [rows.pop((case_type, position), None)
-                   or SampleEntryLine(None, case_type, position, key, case_number, child_id, worker, number, role,
-                                      reason, flag, None, None, extension)
+                   or make((None, case_type, position, key, case_number, child_id, worker, number, role, reason, flag,
+                            None, None, extension))
                    for (document,) in self._db.rows(_SAMPLE_LISTS, {"sample_id": sample_id})
                    for case_type, key, case_number, child_id, worker, number, position, role, reason, flag, extension
                    in sample_lists.decode(document)]

@@ -94,10 +94,11 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
 
 @contextmanager
 def _many_rows() -> Iterator[None]:
-    """A draw makes a few hundred thousand tuples (rows, entries), none in a cycle: the cyclic collector, run
-    every few hundred allocations, walks them again and again (a third of a draw's time). Paused, and what was
-    made meanwhile moved to the oldest generation (freeze, unfreeze) rather than walked once more as young on
-    resuming (0.025 s): the draw's objects die by reference count when its answer is sent."""
+    """A draw makes a few hundred thousand tuples (rows, entries), and reading a sample a hundred thousand, none in
+    a cycle: the cyclic collector, run every few hundred allocations, walks them again and again (a third of a
+    draw's time; 0.35 s to 0.14 s for the review page of a 62,387-entry sample). Paused, and what was made
+    meanwhile moved to the oldest generation (freeze, unfreeze) rather than walked once more as young on
+    resuming (0.025 s): these objects die by reference count once the answer is sent."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -209,6 +210,7 @@ def extend_draw(command: ExtendDraw, *, uow, core: Core) -> list[Entry]:
     return added
 
 
+@_many_rows()
 def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
     """The review's sample and its entries, or None while none is drawn. Once a case is de-identified, its
     entry names it by its new identifier for everyone but the team leads (who may read the map anyway)."""
@@ -231,10 +233,12 @@ def sample_of(uow, *, review_id: int, viewer) -> tuple | None:
 _ROLES = {role.value: role for role in SampleRole}
 
 
+@_many_rows()
 def as_drawn(entries) -> list[Entry]:
     """Stored entries as the domain's, to ask it about them."""
-    return [Entry(e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position, _ROLES[e.role],
-                  e.reason, e.flag, e.extension) for e in entries]
+    make = Entry._make
+    return [make((e.case_type, e.key, e.case_number, e.child_id, e.worker, e.number, e.position, _ROLES[e.role],
+                  e.reason, e.flag, e.extension)) for e in entries]
 
 
 def _replace(uow, core: Core, sample_id: int, line, *, actor: str, at) -> int | None:
