@@ -93,7 +93,8 @@ def _dialect(name: str) -> Dialect:
 @lru_cache(maxsize=COMPILED_STATEMENTS)
 def _compiled(statement: Select, dialect: str):
     """The SELECT compiled for this kind of database, and the reader of each typed column by position."""
-    readers = tuple((i, r) for i, column in enumerate(statement.selected_columns) if (r := _reader(column.type, dialect)))
+    readers = tuple((i, r) for i, column in enumerate(statement.selected_columns)
+                    if (r := _reader(column.type, dialect)))
     return statement.compile(dialect=_dialect(dialect)), readers
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services import reviews
-from services.extract_reader import checked_rows
 from services.core import Core
+from services.extract_reader import checked_rows
 from workflow.case_lifecycle import add_case
 from workflow.clocks import add_months
 from workflow.commands import DrawSample, ExtendDraw
@@ -241,6 +241,7 @@ def as_drawn(entries) -> list[Entry]:
                   e.reason, e.flag, e.extension)) for e in entries]
 
 
+@_many_rows()
 def _replace(uow, core: Core, sample_id: int, line, *, actor: str, at) -> int | None:
     """Bring in the next unused, eligible oversample entry of the eliminated entry's case type (within the
     worker cap) as a case in `sampled`; the entry records what replaced it (None: nothing was left)."""

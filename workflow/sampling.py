@@ -309,7 +309,7 @@ def explain(entries: Sequence[Entry]) -> dict[str, dict[str, int]]:
         mine[entry.case_type].append(entry)
     counts: dict[str, dict[str, int]] = {}
     for case_type, these in mine.items():
-        by_role = {role: [e for e in these if e.role is role] for role in SampleRole}
+        by_role = {role: [e for e in these if e.role == role] for role in SampleRole}
         last_review = max((e.order for e in by_role[SampleRole.REVIEW]), default=0)
         reasons = Counter(e.reason for e in by_role[SampleRole.ELIMINATED] if e.reason)
         counts[case_type] = {"frame": len(these), "eligible": sum(e.reason is None for e in these),

@@ -29,5 +29,6 @@ def test_a_document_with_its_fields_in_another_order_or_one_missing_is_read_by_n
 
 def test_a_document_written_before_zstandard_as_a_zlib_stream_still_reads():
     written = {"fields": list(sample_lists.FIELDS),
-               "entries": [["foster_care", "CH1", "FC1", "CH1", "W1", 5.1613484634116524e-05, 1, "review", None, None, 0]]}
+               "entries": [["foster_care", "CH1", "FC1", "CH1", "W1", 5.1613484634116524e-05, 1, "review", None, None,
+                            0]]}
     assert sample_lists.decode(zlib.compress(json.dumps(written).encode(), 1)) == written["entries"]
