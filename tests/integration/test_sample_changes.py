@@ -1,5 +1,8 @@
 """After the draw: drawing again while nothing is screened, extending the draw, and preparing the review."""
 
+import json
+import zlib
+
 from alembic import command
 from sqlmodel import func, select
 
@@ -124,6 +127,11 @@ def test_samples_go_down_to_a_row_per_entry_and_up_again_unchanged(app, tmp_path
             config.attributes["connection"] = connection
             step(config, revision)
 
+    migrate(command.downgrade, "0013")                              # as the code of 0013 reads them: zlib
+    with stored(app.extensions["qareview"]) as session:
+        found = session.exec(select(SampleListRow.sample_id, SampleListRow.extension, SampleListRow.entries)).all()
+    assert {(sample, extension): json.loads(zlib.decompress(document))["entries"]
+            for sample, extension, document in found} == lists
     migrate(command.downgrade, "0012")
     with stored(app.extensions["qareview"]) as session:
         assert session.exec(select(func.count()).select_from(SampleEntryRow)).one() == \
