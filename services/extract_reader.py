@@ -49,6 +49,7 @@ def checked_rows(kind: Extract, path: Path, regions: set[str], reading: Reading,
         progress(at - told)
         told = at
         yield from rows
+    progress(Path(path).stat().st_size - told)   # what no batch covered: a file of a header alone, say
 
 
 def _batches(kind: Extract, path: str, regions: set[str], reading: Reading) -> Iterator[tuple[list, int]]:

@@ -32,7 +32,7 @@ def test_an_extract_of_several_batches_reads_the_same_apart_as_here(tmp_path, ap
     assert reading.rows == len(rows) and reading.per_region == {"3N": len(rows) - 2}
     assert reading.report() == ["row 9: region '9Z' is unknown",
                                 "row 2402: custody_start '2025-02-30' is not a date (YYYY-MM-DD)"]
-    assert len(told) == 2 and sum(told) == path.stat().st_size    # each batch says how far it read
+    assert len(told) == 3 and told[-1] == 0 and sum(told) == path.stat().st_size   # each batch: how far it read
 
 
 @pytest.mark.parametrize("apart", [True, False], ids=["apart", "here"])
@@ -65,3 +65,10 @@ def test_a_caller_that_stops_early_stops_the_reading_process(tmp_path, monkeypat
     rows.close()                                             # as when storing the rows fails
     [reader] = started
     assert reader.returncode is not None and reader.stdout.closed
+
+
+def test_a_file_of_a_header_alone_reads_no_rows_and_its_progress_still_ends(tmp_path):
+    path = write(tmp_path / "fc.csv", FC, [])
+    for apart in (True, False):
+        read, reading, told = read_all(path, apart=apart)
+        assert read == [] and reading.rows == 0 and sum(told) == path.stat().st_size
