@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def checked_rows(kind: Extract, path: Path, regions: set[str], reading: Reading,
     in a second process if `apart`; once they are all given, `reading` holds what reading found. `progress` is
     told how many more bytes of the file each batch covered."""
     told = 0
+    apart = apart and bool(sys.executable)   # an embedding Python may not know its own
     for rows, at in (_batches_apart if apart else _batches)(kind, str(path), regions, reading):
         progress(at - told)
         told = at
@@ -68,8 +70,11 @@ def _batches(kind: Extract, path: str, regions: set[str], reading: Reading) -> I
 
 def _batches_apart(kind: Extract, path: str, regions: set[str], reading: Reading) -> Iterator[tuple[list, int]]:
     """`_batches`, read by a second process."""
+    # the code is found where this process found it, installed or not
+    paths = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))
     reader = subprocess.Popen([sys.executable, "-m", __name__, str(kind), path, json.dumps(sorted(regions))],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, pipesize=PIPE_BYTES)
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, pipesize=PIPE_BYTES,
+                              env={**os.environ, "PYTHONPATH": paths})
     try:
         while True:
             try:
