@@ -541,7 +541,7 @@ class UniverseRepository:
     def in_home_in(self, region: str, start: date, end: date) -> list[InHomeCase]:
         """The region's in-home service cases overlapping the period (the in-home frame's candidates)."""
         make = InHomeCase._make   # the household's children are stored as "a;b"
-        return [make((*row[:5], tuple(filter(None, row[5].split(";"))), *row[6:]))
+        return [make((*row[:4], tuple(filter(None, row[4].split(";"))), *row[5:]))
                 for row in self._db.rows(_IN_HOME_IN, {"region": region, "start": start, "end": end})]
 
     def episodes_of(self, children: Iterable[str]) -> dict[str, list[CustodyEpisode]]:

@@ -37,11 +37,11 @@ class SampleRole(StrEnum):
 
 
 class CustodyEpisode(NamedTuple):
-    """One row of the foster-care extract, as far as the draw reads it (the county, which no rule reads, is not)."""
+    """One row of the foster-care extract, as far as the draw reads it: not its region (the draw's, or of no
+    concern for a household's child) nor its county, which no rule reads."""
 
     child_id: str
     case_id: str
-    region: str
     custody_start: date
     custody_end: date | None
     date_of_birth: date | None
@@ -49,10 +49,9 @@ class CustodyEpisode(NamedTuple):
 
 
 class InHomeCase(NamedTuple):
-    """One row of the in-home extract, as far as the draw reads it (not the county)."""
+    """One row of the in-home extract, as far as the draw reads it (not its region nor its county)."""
 
     case_id: str
-    region: str
     case_start: date
     case_end: date | None
     service_type: str

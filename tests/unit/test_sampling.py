@@ -16,12 +16,12 @@ PERIOD = sample_period(date(2019, 1, 1))                 # 2018-01-01 .. 2018-06
 PUR = period_under_review_at_draw(PERIOD, JAN_2019)    # 2018-01-01 .. 2019-01-31
 
 
-def episode(child, start, end=None, case=None, born=None, worker="W1", region="3N"):
-    return CustodyEpisode(child, case or f"C-{child}", region, start, end, born, worker)
+def episode(child, start, end=None, case=None, born=None, worker="W1"):
+    return CustodyEpisode(child, case or f"C-{child}", start, end, born, worker)
 
 
 def home(case, start, end=None, children=(), worker="W1", service="In-Home"):
-    return InHomeCase(case, "3N", start, end, service, tuple(children), worker)
+    return InHomeCase(case, start, end, service, tuple(children), worker)
 
 
 def rules(fc=15, ih=10, cap=3, drawn=()):
