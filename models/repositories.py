@@ -507,6 +507,11 @@ class UniverseRepository:
             self._db.execute(f"ANALYZE {table.name}")
         return True
 
+    @property
+    def stored_in_this_process(self) -> bool:
+        """Whether storing rows takes this process's time (SQLite), rather than a server's (PostgreSQL)."""
+        return not self._db.postgres
+
     def load(self, kind: str, rows: Iterable[Sequence]) -> None:
         """Store checked extract rows (the extract's columns, then the row's number) as they stream in, into the
         universe `clear` emptied in this transaction."""

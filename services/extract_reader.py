@@ -27,7 +27,7 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
-from workflow.universe import Extract, Reading, read
+from workflow.universe import Extract, Reading, header_of, read
 
 #: Rows per batch: enough that pickling them, not passing them, is the cost; few enough to stay small.
 BATCH = 2000
@@ -51,7 +51,7 @@ def checked_rows(kind: Extract, path: Path, regions: set[str], reading: Reading,
         progress(at - told)
         told = at
         yield from rows
-    progress(Path(path).stat().st_size - told)   # what no batch covered: a file of a header alone, say
+    progress(path.stat().st_size - told)   # what no batch covered: a file of a header alone, say
 
 
 def _batches(kind: Extract, path: str, regions: set[str], reading: Reading) -> Iterator[tuple[list, int]]:
@@ -59,8 +59,7 @@ def _batches(kind: Extract, path: str, regions: set[str], reading: Reading) -> I
     stops being readable as CSV part way is a problem of the row where it stopped."""
     with open(path, newline="", encoding="utf-8-sig") as file:
         rows = csv.reader(file)
-        header = [name.strip() for name in next(rows, [])]
-        checked = read(kind, header, rows, regions, reading)
+        checked = read(kind, header_of(rows), rows, regions, reading)
         try:
             while batch := list(islice(checked, BATCH)):
                 yield batch, file.buffer.tell()

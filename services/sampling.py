@@ -27,7 +27,7 @@ from workflow.actors import Actor
 from workflow.sampling import (ALGORITHM, Draw, Entry, Rules, SampleRole, draw_frame, extend, frame_of,
                                next_replacement, period_under_review_at_draw)
 from workflow.states import CaseState
-from workflow.universe import MOST_PROBLEMS, Extract, Reading, duplicate, missing_columns
+from workflow.universe import MOST_PROBLEMS, Extract, Reading, duplicate, header_of, missing_columns
 
 #: Seeds are kept as database integers.
 MAX_SEED = 2**31 - 1
@@ -68,7 +68,7 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
     digest = _digest(path)
     with path.open(newline="", encoding="utf-8-sig") as file:
         try:
-            header = [name.strip() for name in next(csv.reader(file), [])]
+            header = header_of(csv.reader(file))
         except (csv.Error, UnicodeDecodeError) as error:
             raise Refused([f"row 1: not readable as CSV ({error})"]) from None
     missing = missing_columns(kind, header)
@@ -77,9 +77,9 @@ def import_universe(core: Core, *, kind: Extract, path: Path, by: str,
     reading = Reading()
     with core.uow() as uow:
         uow.universe.clear(kind)   # rows with problems are left out: the rest still show repeated keys
-        # read apart where the database stores in this process (services.extract_reader says why)
+        # read apart where storing takes this process's time (services.extract_reader says why)
         uow.universe.load(kind, checked_rows(kind, path, set(core.reference.regions), reading, progress,
-                                             apart=core.engine.dialect.name == "sqlite"))
+                                             apart=uow.universe.stored_in_this_process))
         if not uow.universe.indexed(kind):
             repeated, total = uow.universe.repeated_keys(kind, limit=MOST_PROBLEMS)
             for row, first, key in repeated:

@@ -51,6 +51,11 @@ class Reading:
         return lines + ([f"… and {self.more_problems} more problem(s)"] if self.more_problems else [])
 
 
+def header_of(rows: Iterator[Sequence[str]]) -> list[str]:
+    """The names of an extract's columns: the cells of its first row (as the csv module reads it), trimmed."""
+    return [name.strip() for name in next(rows, [])]
+
+
 def missing_columns(kind: Extract, header: Iterable[str] | None) -> list[str]:
     return [c for c in COLUMNS[kind] if c not in set(header or ())]
 
