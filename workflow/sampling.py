@@ -78,7 +78,7 @@ class Entry(NamedTuple):
 #: The case types in the frame's order (foster care first), which is also the order they take the draw's numbers in.
 CASE_TYPES = (CaseType.FOSTER_CARE, CaseType.IN_HOME)
 FOSTER_CARE, IN_HOME = CASE_TYPES
-#: An entry's number, order and role before it is drawn (`Entry`'s defaults, for `Entry._make`).
+#: An entry's number, order and role before it is drawn (`Entry`'s defaults).
 _UNDRAWN = (0.0, 0, SampleRole.OVERSAMPLE)
 
 
@@ -156,7 +156,7 @@ def _foster_care_entries(episodes: Iterable[CustodyEpisode], rules: Rules) -> li
             if kept is None or (episode.custody_start, episode.case_id) > (kept.custody_start, kept.case_id):
                 latest[episode.child_id] = episode
     adult = adult_if_born_before(rules.pur.start)   # once, not a birthday per child
-    drawn_before, make = rules.drawn_before, Entry._make
+    drawn_before, new = rules.drawn_before, tuple.__new__   # as Entry._make, without a Python call per entry
     entries = []
     for child_id, episode in latest.items():
         reason = None
@@ -164,8 +164,8 @@ def _foster_care_entries(episodes: Iterable[CustodyEpisode], rules: Rules) -> li
             reason = "target_child_reached_18"
         elif child_id in drawn_before or episode.case_id in drawn_before:
             reason = "duplicate_in_measurement_period"   # the child, or a sibling's case, drawn already
-        entries.append(make((FOSTER_CARE, child_id, episode.case_id, child_id, episode.worker_id, *_UNDRAWN, reason,
-                             None, 0)))
+        entries.append(new(Entry, (FOSTER_CARE, child_id, episode.case_id, child_id, episode.worker_id, *_UNDRAWN,
+                                   reason, None, 0)))
     return entries
 
 
@@ -173,7 +173,7 @@ def _in_home_entries(cases: Iterable[InHomeCase], custody: Mapping[str, Sequence
                      rules: Rules) -> list[Entry]:
     no_episodes: tuple[CustodyEpisode, ...] = ()
     period, pur, drawn_before = rules.period, rules.pur, rules.drawn_before
-    make, entries = Entry._make, []
+    new, entries = tuple.__new__, []   # as Entry._make, without a Python call per entry
     for case in cases:
         if not in_in_home_frame(case, period):
             continue
@@ -188,7 +188,8 @@ def _in_home_entries(cases: Iterable[InHomeCase], custody: Mapping[str, Sequence
             reason = "duplicate_in_measurement_period"   # the same (or a re-opened) case drawn already
         elif in_care:
             flag = "a household child was in foster care for one day during the period under review"
-        entries.append(make((IN_HOME, case.case_id, case.case_id, None, case.worker_id, *_UNDRAWN, reason, flag, 0)))
+        entries.append(new(Entry, (IN_HOME, case.case_id, case.case_id, None, case.worker_id, *_UNDRAWN, reason, flag,
+                                   0)))
     return entries
 
 
