@@ -76,6 +76,19 @@ def _readers(model: type, dialect: str) -> dict[str, Any]:
     return {c.name: reader for c in model.__table__.columns if (reader := _reader(c.type, dialect)) is not None}
 
 
+def _typed(found: Sequence[Sequence], readers: tuple[tuple[int, Any], ...], shape: type) -> list:
+    """Fetched rows with each typed column that is not NULL read (`_compiled`'s readers), each made a `shape`.
+    tuple.__new__ makes a named tuple as its `_make` does, without a Python call per row (a draw reads 60,000)."""
+    new, typed = tuple.__new__, []
+    for row in found:
+        row = list(row)
+        for i, read in readers:
+            if (value := row[i]) is not None:
+                row[i] = read(value)
+        typed.append(new(shape, row))
+    return typed
+
+
 @cache
 def _dialect(name: str) -> Dialect:
     """One dialect per kind of database, to compile with (tests make engines by the hundred)."""
@@ -178,16 +191,7 @@ class Driver:
             found = found.fetchall()
         if not readers:   # both drivers fetch tuples
             return found if shape is None else list(map(tuple.__new__, repeat(shape), found))
-        # tuple.__new__ makes a named tuple as its `_make` does, without a Python call per row (a draw reads 60,000)
-        new, shape = tuple.__new__, shape or tuple
-        typed = []
-        for row in found:
-            row = list(row)
-            for i, read in readers:
-                if (value := row[i]) is not None:
-                    row[i] = read(value)
-            typed.append(new(shape, row))
-        return typed
+        return _typed(found, readers, shape or tuple)
 
     def stream(self, statement: Select, *, batch: int) -> Iterator[tuple]:
         """The rows of a large SELECT, `batch` at a time (a server-side cursor on PostgreSQL), typed."""
@@ -200,12 +204,7 @@ class Driver:
                                                         for n in compiled.positiontup])
         try:
             while chunk := cursor.fetchmany(batch):
-                for row in chunk:
-                    row = list(row)
-                    for i, read in readers:
-                        if (value := row[i]) is not None:
-                            row[i] = read(value)
-                    yield tuple(row)
+                yield from _typed(chunk, readers, tuple)
         finally:
             cursor.close()
 
