@@ -5,6 +5,11 @@ the same CSV files with the standard library's `csv` module, each in a fresh pro
 
 Targets: a draw under 0.5 s; import within 3x of the parse floor; memory that does not grow with the file. The draw
 is also shown against its own floor: the reads and the write it cannot avoid, on the plain driver.
+
+On a shared 2-core machine one run of either varies by a third, so each is measured RUNS times and the medians are
+printed with their ranges: each import into a new database, its ratio taken against the parse just before it (pairs
+keep the ratio when the machine's speed drifts), and each draw on a new copy of the imported database (a first
+draw each time).
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ import argparse
 import csv
 import json
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +35,8 @@ sys.path[0] = str(ROOT)
 from bench.scratch import ADMIN, BENCH_AUDIT_KEY, scratch_databases, sqlalchemy_url  # noqa: E402
 
 TODAY = date(2026, 12, 1)
+#: How many times each figure is measured (its median is printed).
+RUNS = 3
 
 
 def measure(mode: str, url: str, folder: Path) -> None:
@@ -116,15 +126,34 @@ def child(mode: str, url: str, folder: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(name: str, url: str, folder: Path) -> None:
-    parse, imported, drawn = child("parse", url, folder), child("import", url, folder), child("draw", url, folder)
-    floor = child("draw-floor", url, folder)
-    print(f"{name:10} parse floor {parse['seconds']:6.2f} s ({parse['peak_mib']:.0f} MiB)   "
-          f"import {imported['seconds']:6.2f} s ({imported['peak_mib']:.0f} MiB) = "
-          f"{imported['seconds'] / parse['seconds']:.1f}x the floor (target <= 3x)   "
-          f"draw of one region ({drawn['frame']} in its frame) {drawn['seconds']:.3f} s (target < 0.5 s) = "
-          f"{drawn['seconds'] / floor['seconds']:.1f}x its floor ({floor['seconds']:.3f} s: reading its "
-          f"{floor['rows']} candidate rows and writing a list of as many entries on the plain driver)")
+def seconds(runs: list[dict]) -> list[float]:
+    return [run["seconds"] for run in runs]
+
+
+def spread(values: list[float], unit: str = " s", digits: int = 2) -> str:
+    """The median of `values`, and their range."""
+    return f"{statistics.median(values):.{digits}f}{unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def bench(name: str, folder: Path, new: Callable[..., str]) -> None:
+    """RUNS pairs of a parse and an import, then RUNS draws and RUNS of the draw's floor. `new(name, template=None)`
+    gives the URL of a new database of that name (a copy of the database `template`), replacing any of that name."""
+    parses, imports = [], []
+    for _ in range(RUNS):
+        parses.append(child("parse", "", folder))
+        imports.append(child("import", imported := new("imported"), folder))
+    drawn = [child("draw", new("drawn", template="imported"), folder) for _ in range(RUNS)]
+    floors = [child("draw-floor", imported, folder) for _ in range(RUNS)]
+    ratios = [i / p for i, p in zip(seconds(imports), seconds(parses))]
+    draw_ratio = statistics.median(seconds(drawn)) / statistics.median(seconds(floors))
+    print(f"{name}, medians of {RUNS} runs (ranges):\n"
+          f"  parse floor {spread(seconds(parses))}, {max(p['peak_mib'] for p in parses):.0f} MiB at most\n"
+          f"  import      {spread(seconds(imports))}, {max(i['peak_mib'] for i in imports):.0f} MiB at most: "
+          f"{spread(ratios, 'x', 1)} the parse before it (target <= 3x)\n"
+          f"  draw of one region ({drawn[0]['frame']} in its frame) {spread(seconds(drawn), digits=3)} "
+          f"(target < 0.5 s): {draw_ratio:.1f}x its floor's median\n"
+          f"  draw floor  {spread(seconds(floors), digits=3)}: reading its {floors[0]['rows']} candidate rows and "
+          f"writing a list of as many entries on the plain driver")
 
 
 def main() -> None:
@@ -151,10 +180,19 @@ def main() -> None:
                 writer.writerow(COLUMNS[kind])
                 writer.writerows(rows)
         print(f"{args.children:,} children's custody episodes and {args.in_home:,} in-home cases")
-        bench("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", folder)
+
+        def new_sqlite(name: str, template: str | None = None) -> str:
+            path = folder / f"{name}.sqlite3"
+            path.unlink(missing_ok=True)
+            if template:   # its process closed it: nothing is left in a write-ahead log
+                shutil.copyfile(folder / f"{template}.sqlite3", path)
+            return f"sqlite:///{path}"
+
+        bench("SQLite", folder, new_sqlite)
         with scratch_databases(args.postgres) as new:
             if new is not None:
-                bench("PostgreSQL", sqlalchemy_url(new("qareview_bench_sampling")), folder)
+                bench("PostgreSQL", folder, lambda name, template=None: sqlalchemy_url(
+                    new(f"qareview_bench_{name}", template and f"qareview_bench_{template}")))
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 @contextmanager
 def scratch_databases(admin_url: str = ADMIN) -> Iterator:
-    """Yields `new(name) -> plain postgresql:// URL` of a fresh database, or None when PostgreSQL is not
-    reachable; every database made is dropped on the way out."""
+    """Yields `new(name, template=None) -> plain postgresql:// URL` of a fresh database (a copy of the database
+    `template` when given, which nobody may be connected to), or None when PostgreSQL is not reachable; every
+    database made is dropped on the way out."""
     try:
         admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError:
@@ -22,10 +23,11 @@ def scratch_databases(admin_url: str = ADMIN) -> Iterator:
         return
     base, made = admin_url.rsplit("/", 1)[0], []
 
-    def new(name: str) -> str:
+    def new(name: str, template: str | None = None) -> str:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name}")
-        made.append(name)
+        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        if name not in made:
+            made.append(name)
         return f"{base}/{name}"
 
     try:
