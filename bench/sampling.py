@@ -144,15 +144,15 @@ def bench(name: str, folder: Path, new: Callable[..., str]) -> None:
         imports.append(child("import", imported := new("imported"), folder))
     drawn = [child("draw", new("drawn", template="imported"), folder) for _ in range(RUNS)]
     floors = [child("draw-floor", imported, folder) for _ in range(RUNS)]
-    ratios = [i / p for i, p in zip(seconds(imports), seconds(parses))]
-    draw_ratio = statistics.median(seconds(drawn)) / statistics.median(seconds(floors))
+    parse_s, import_s, draw_s, floor_s = map(seconds, (parses, imports, drawn, floors))
+    ratios = [i / p for i, p in zip(import_s, parse_s)]
     print(f"{name}, medians of {RUNS} runs (ranges):\n"
-          f"  parse floor {spread(seconds(parses))}, {max(p['peak_mib'] for p in parses):.0f} MiB at most\n"
-          f"  import      {spread(seconds(imports))}, {max(i['peak_mib'] for i in imports):.0f} MiB at most: "
+          f"  parse floor {spread(parse_s)}, {max(p['peak_mib'] for p in parses):.0f} MiB at most\n"
+          f"  import      {spread(import_s)}, {max(i['peak_mib'] for i in imports):.0f} MiB at most: "
           f"{spread(ratios, 'x', 1)} the parse before it (target <= 3x)\n"
-          f"  draw of one region ({drawn[0]['frame']} in its frame) {spread(seconds(drawn), digits=3)} "
-          f"(target < 0.5 s): {draw_ratio:.1f}x its floor's median\n"
-          f"  draw floor  {spread(seconds(floors), digits=3)}: reading its {floors[0]['rows']} candidate rows and "
+          f"  draw of one region ({drawn[0]['frame']} in its frame) {spread(draw_s, digits=3)} "
+          f"(target < 0.5 s): {statistics.median(draw_s) / statistics.median(floor_s):.1f}x its floor's median\n"
+          f"  draw floor  {spread(floor_s, digits=3)}: reading its {floors[0]['rows']} candidate rows and "
           f"writing a list of as many entries on the plain driver")
 
 
@@ -191,8 +191,11 @@ def main() -> None:
         bench("SQLite", folder, new_sqlite)
         with scratch_databases(args.postgres) as new:
             if new is not None:
-                bench("PostgreSQL", folder, lambda name, template=None: sqlalchemy_url(
-                    new(f"qareview_bench_{name}", template and f"qareview_bench_{template}")))
+
+                def new_postgres(name: str, template: str | None = None) -> str:
+                    return sqlalchemy_url(new(f"qareview_bench_{name}", template and f"qareview_bench_{template}"))
+
+                bench("PostgreSQL", folder, new_postgres)
 
 
 if __name__ == "__main__":
